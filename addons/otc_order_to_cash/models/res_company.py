@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+CREDIT_POLICY_SELECTION = [
+    ("block", "Block"),
+    ("warn", "Warn"),
+    ("approval", "Require approval"),
+]
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    otc_credit_check = fields.Boolean(
+        string="Credit Check on Sales",
+        default=True,
+        help="Check the customer's credit when a sale order is confirmed.",
+    )
+    otc_default_credit_policy = fields.Selection(
+        CREDIT_POLICY_SELECTION,
+        string="Default Credit Policy",
+        default="block",
+        required=True,
+    )
+    otc_check_overdue = fields.Boolean(
+        string="Check Overdue Items",
+        default=True,
+        help="Stop orders of customers whose oldest overdue item is older than "
+        "the allowed number of days.",
+    )
+    otc_default_max_overdue_days = fields.Integer(
+        string="Default Maximum Days Overdue",
+        default=30,
+    )
+    otc_exposure_receivable = fields.Boolean(
+        string="Open Receivables in Exposure", default=True
+    )
+    otc_exposure_draft_invoices = fields.Boolean(
+        string="Draft Invoices in Exposure", default=True
+    )
+    otc_exposure_unbilled_orders = fields.Boolean(
+        string="Uninvoiced Orders in Exposure", default=True
+    )
+    otc_exposure_unallocated = fields.Boolean(
+        string="Deduct Unallocated Payments and Credits", default=True
+    )
+    otc_credit_alert_threshold = fields.Float(
+        string="Credit Alert Threshold (%)",
+        default=80.0,
+        help="Raise an activity for the credit manager when a customer's "
+        "exposure reaches this share of its credit limit.",
+    )
+    otc_auto_hold_overdue = fields.Boolean(
+        string="Automatic Credit Hold",
+        help="Put customers on credit hold automatically when their oldest "
+        "overdue item exceeds the allowed days, and release them when it no "
+        "longer does.",
+    )
+    otc_credit_manager_id = fields.Many2one(
+        "res.users",
+        string="Credit Manager",
+        help="Receives credit approval requests and credit alerts. When empty, "
+        "the first user of the Credit Manager group does.",
+    )
+
+    @api.constrains("otc_credit_alert_threshold", "otc_default_max_overdue_days")
+    def _check_otc_credit_settings(self):
+        for company in self:
+            if not 0 <= company.otc_credit_alert_threshold <= 100:
+                raise ValidationError(
+                    self.env._("The credit alert threshold is a percentage between 0 and 100.")
+                )
+            if company.otc_default_max_overdue_days < 0:
+                raise ValidationError(
+                    self.env._("The maximum days overdue cannot be negative.")
+                )
+
+    def _otc_get_credit_manager(self):
+        """The user who receives credit requests and alerts for this company."""
+        self.ensure_one()
+        if self.otc_credit_manager_id:
+            return self.otc_credit_manager_id
+        group = self.env.ref("otc_order_to_cash.group_otc_credit_manager")
+        users = group.sudo().users.filtered(
+            lambda u: self in u.company_ids and not u.share and u.active
+        ).sorted("id")
+        # The superuser is in the manager group for administration, not to work
+        # the queue: prefer a real person.
+        real = users.filtered(lambda u: u.id != self.env.ref("base.user_root").id)
+        return (real or users)[:1]

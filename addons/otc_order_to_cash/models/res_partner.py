@@ -1,0 +1,381 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..engine import credit as credit_engine
+from .res_company import CREDIT_POLICY_SELECTION
+
+CREDIT_STATUS_SELECTION = [
+    ("ok", "Within Limit"),
+    ("near", "Near Limit"),
+    ("overdue", "Overdue"),
+    ("over", "Over Limit"),
+    ("hold", "On Hold"),
+]
+
+# Credit terms only a Credit Manager may change (salespeople must not be able to
+# lift their own customers' limits or holds).
+PROTECTED_CREDIT_FIELDS = {
+    "credit_limit",
+    "use_partner_credit_limit",
+    "otc_credit_policy",
+    "otc_credit_hold",
+    "otc_credit_hold_type",
+    "otc_credit_hold_reason",
+    "otc_max_overdue_days",
+    "otc_credit_review_date",
+    "otc_risk_category_id",
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    otc_credit_policy = fields.Selection(
+        CREDIT_POLICY_SELECTION,
+        string="Credit Policy",
+        company_dependent=True,
+        tracking=True,
+        help="What happens when an order fails the credit check. Empty: the "
+        "company's default policy.",
+    )
+    otc_credit_hold = fields.Boolean(
+        string="Credit Hold", company_dependent=True, tracking=True
+    )
+    otc_credit_hold_type = fields.Selection(
+        [("manual", "Manual"), ("auto", "Automatic")],
+        string="Hold Type",
+        company_dependent=True,
+    )
+    otc_credit_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, tracking=True
+    )
+    otc_max_overdue_days = fields.Integer(
+        string="Maximum Days Overdue",
+        company_dependent=True,
+        tracking=True,
+        help="Orders are stopped when an item is overdue for more days than "
+        "this. 0: the company's default.",
+    )
+    otc_credit_review_date = fields.Date(
+        string="Next Credit Review", company_dependent=True, tracking=True
+    )
+    otc_risk_category_id = fields.Many2one(
+        "otc.credit.risk.category",
+        string="Risk Category",
+        company_dependent=True,
+        tracking=True,
+    )
+    otc_effective_credit_policy = fields.Selection(
+        CREDIT_POLICY_SELECTION,
+        string="Applied Credit Policy",
+        compute="_compute_otc_credit",
+    )
+    otc_effective_max_overdue_days = fields.Integer(
+        string="Applied Maximum Days Overdue", compute="_compute_otc_credit"
+    )
+    otc_credit_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_otc_credit"
+    )
+    otc_exposure = fields.Monetary(
+        string="Credit Exposure",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_exposure_receivable = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_exposure_draft_invoices = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_exposure_unbilled_orders = fields.Monetary(
+        string="Uninvoiced Orders",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_exposure_unallocated = fields.Monetary(
+        string="Unallocated Payments and Credits",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_available_credit = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        compute="_compute_otc_credit",
+        currency_field="otc_credit_currency_id",
+    )
+    otc_oldest_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)", compute="_compute_otc_credit"
+    )
+    otc_credit_status = fields.Selection(
+        CREDIT_STATUS_SELECTION, string="Credit Status", compute="_compute_otc_credit"
+    )
+    otc_credit_approval_count = fields.Integer(compute="_compute_otc_credit_approval_count")
+    otc_can_edit_credit = fields.Boolean(compute="_compute_otc_can_edit_credit")
+
+    def init(self):
+        super().init()
+        self.env["otc.credit.exposure"]._create_indexes()
+
+    @api.depends_context("company")
+    def _compute_otc_credit(self):
+        company = self.env.company
+        exposures = self.env["otc.credit.exposure"]._get_exposure(self, company)
+        today = fields.Date.context_today(self)
+        for partner in self:
+            exp = exposures.get(partner.commercial_partner_id.id)
+            if not exp:  # not saved yet
+                partner.update(dict.fromkeys(
+                    [name for name, field in self._fields.items()
+                     if field.compute == "_compute_otc_credit"], False))
+                continue
+            profile = exp.profile()
+            days = credit_engine.overdue_days(today, exp.oldest_due_date)
+            partner.otc_effective_credit_policy = profile.policy
+            partner.otc_effective_max_overdue_days = profile.max_overdue_days or 0
+            partner.otc_credit_currency_id = company.currency_id
+            partner.otc_exposure = exp.exposure
+            partner.otc_exposure_receivable = exp.receivable
+            partner.otc_exposure_draft_invoices = exp.draft_invoices
+            partner.otc_exposure_unbilled_orders = exp.unbilled_orders
+            partner.otc_exposure_unallocated = exp.unallocated
+            partner.otc_available_credit = (
+                profile.limit - exp.exposure if profile.limit else 0.0
+            )
+            partner.otc_overdue_amount = exp.overdue_amount
+            partner.otc_oldest_overdue_days = days
+            partner.otc_credit_status = self._otc_credit_status(
+                profile, exp.exposure, days, company
+            )
+
+    @api.depends_context("uid")
+    def _compute_otc_can_edit_credit(self):
+        self.otc_can_edit_credit = self.env.user.has_group(
+            "otc_order_to_cash.group_otc_credit_manager"
+        )
+
+    def _compute_otc_credit_approval_count(self):
+        data = self.env["otc.credit.approval"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in data}
+        for partner in self:
+            partner.otc_credit_approval_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
+
+    @api.model
+    def _otc_credit_status(self, profile, exposure, overdue_days, company):
+        if profile.on_hold:
+            return "hold"
+        precision = company.currency_id.rounding
+        level = credit_engine.alert_level(
+            profile.limit, exposure, company.otc_credit_alert_threshold, precision
+        )
+        if level == credit_engine.LEVEL_OVER:
+            return "over"
+        if (
+            profile.max_overdue_days is not None
+            and overdue_days > profile.max_overdue_days
+        ):
+            return "overdue"
+        return "near" if level == credit_engine.LEVEL_NEAR else "ok"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._otc_check_credit_write_access({k for k, v in vals.items() if v})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        credit_fields = PROTECTED_CREDIT_FIELDS.intersection(vals)
+        if credit_fields and not self.env.su:
+            self._otc_check_credit_write_access(credit_fields)
+            if credit_fields == set(vals):
+                # Credit terms only: a Credit Manager needs no right to edit
+                # contacts for that, only to see the customer.
+                self.check_access("read")
+                return super(ResPartner, self.sudo()).write(vals)
+        return super().write(vals)
+
+    def _otc_check_credit_write_access(self, field_names):
+        if self.env.su or not PROTECTED_CREDIT_FIELDS.intersection(field_names):
+            return
+        if not self.env.user.has_group("otc_order_to_cash.group_otc_credit_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only Credit Managers can change credit limits, credit "
+                    "policies and credit holds."
+                )
+            )
+
+    def action_otc_credit_hold(self):
+        self._otc_check_credit_write_access({"otc_credit_hold"})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Put on Credit Hold"),
+            "res_model": "otc.credit.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_otc_credit_release(self):
+        self._otc_check_credit_write_access({"otc_credit_hold"})
+        self.commercial_partner_id._otc_release_hold()
+        return True
+
+    def action_otc_open_credit_approvals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_order_to_cash.otc_credit_approval_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
+    def _otc_set_hold(self, reason, hold_type="manual"):
+        for partner in self:
+            partner.sudo().write(
+                {
+                    "otc_credit_hold": True,
+                    "otc_credit_hold_type": hold_type,
+                    "otc_credit_hold_reason": reason,
+                }
+            )
+            partner.sudo().message_post(
+                body=self.env._("Credit hold: %(reason)s", reason=reason),
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.user.partner_id.id,
+            )
+
+    def _otc_release_hold(self, note=None):
+        for partner in self.filtered("otc_credit_hold"):
+            partner.sudo().write(
+                {
+                    "otc_credit_hold": False,
+                    "otc_credit_hold_type": False,
+                    "otc_credit_hold_reason": False,
+                }
+            )
+            partner.sudo().message_post(
+                body=note or self.env._("Credit hold released."),
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.user.partner_id.id,
+            )
+
+    @api.model
+    def _otc_create_demo_data(self):
+        """Demo customers in each credit situation, for the main company.
+
+        Written in Python because invoices and orders need the company's chart
+        of accounts, which demo XML cannot rely on.
+        """
+        company = self.env.ref("base.main_company")
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        if not env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        ):
+            return
+        company.otc_credit_manager_id = env.ref(
+            "otc_order_to_cash.otc_demo_user_credit_manager"
+        )
+        product = env["product.product"].create(
+            {
+                "name": "Credit Demo Service",
+                "type": "service",
+                "list_price": 1000.0,
+                "invoice_policy": "order",
+                "taxes_id": [fields.Command.clear()],
+            }
+        )
+        today = fields.Date.context_today(self)
+        Date = fields.Date
+
+        def customer(name, limit, **vals):
+            partner = env["res.partner"].create(
+                {"name": name, "is_company": True, "email": f"{name.split()[0].lower()}@example.com"}
+            )
+            partner.with_company(company).write(dict(vals, credit_limit=limit))
+            return partner
+
+        def invoice(partner, amount, days_ago=0):
+            invoice_date = Date.subtract(today, days=days_ago)
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": Date.add(invoice_date, days=30),
+                    "invoice_line_ids": [
+                        fields.Command.create(
+                            {"product_id": product.id, "quantity": 1, "price_unit": amount, "tax_ids": []}
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+            return move
+
+        def order(partner, amount):
+            return env["sale.order"].create(
+                {
+                    "partner_id": partner.id,
+                    "order_line": [
+                        fields.Command.create(
+                            {"product_id": product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": []}
+                        )
+                    ],
+                }
+            )
+
+        low = env.ref("otc_order_to_cash.otc_risk_category_low")
+        medium = env.ref("otc_order_to_cash.otc_risk_category_medium")
+        high = env.ref("otc_order_to_cash.otc_risk_category_high")
+
+        within = customer("Greenfield Retail (within limit)", 50000, otc_risk_category_id=low.id)
+        invoice(within, 5000, days_ago=5)
+        order(within, 2000).action_confirm()
+
+        near = customer(
+            "Northwind Traders (near limit)", 10000,
+            otc_risk_category_id=medium.id,
+            otc_credit_review_date=Date.add(today, days=10),
+        )
+        invoice(near, 6000, days_ago=10)
+        invoice(near, 2500, days_ago=3)
+
+        over = customer("Oakridge Builders (over limit)", 5000, otc_risk_category_id=high.id)
+        invoice(over, 4000, days_ago=12)
+        order(over, 3000).with_context(otc_skip_credit_check=True).action_confirm()
+
+        held = customer("Harbor Logistics (on hold)", 20000, otc_risk_category_id=high.id)
+        invoice(held, 1500, days_ago=20)
+        held.with_company(company)._otc_set_hold("Cheque returned unpaid")
+
+        late = customer(
+            "Lakeside Foods (overdue)", 30000,
+            otc_credit_policy="warn",
+            otc_risk_category_id=medium.id,
+            otc_credit_review_date=Date.subtract(today, days=2),
+        )
+        invoice(late, 3200, days_ago=105)
+        invoice(late, 1800, days_ago=15)
+
+        pending = customer(
+            "Pinecrest Hotels (pending approval)", 2000,
+            otc_credit_policy="approval",
+            otc_risk_category_id=medium.id,
+        )
+        invoice(pending, 1200, days_ago=8)
+        order(pending, 5000).action_confirm()
+        return True

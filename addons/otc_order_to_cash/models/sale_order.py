@@ -1,0 +1,371 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+from ..engine import credit as credit_engine
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    otc_credit_state = fields.Selection(
+        [
+            ("ok", "Passed"),
+            ("warning", "Confirmed despite Warning"),
+            ("pending", "Awaiting Credit Approval"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="Credit Check",
+        copy=False,
+        readonly=True,
+    )
+    otc_credit_approval_ids = fields.One2many(
+        "otc.credit.approval", "order_id", string="Credit Approvals", copy=False
+    )
+    otc_company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    otc_amount_company = fields.Monetary(
+        string="Total in Company Currency",
+        compute="_compute_otc_credit_info",
+        currency_field="otc_company_currency_id",
+    )
+    otc_partner_credit_limit = fields.Monetary(
+        string="Customer Credit Limit",
+        compute="_compute_otc_credit_info",
+        currency_field="otc_company_currency_id",
+    )
+    otc_partner_exposure = fields.Monetary(
+        string="Customer Exposure",
+        compute="_compute_otc_credit_info",
+        currency_field="otc_company_currency_id",
+    )
+    otc_partner_available_credit = fields.Monetary(
+        string="Available Credit",
+        compute="_compute_otc_credit_info",
+        currency_field="otc_company_currency_id",
+    )
+    otc_credit_warning = fields.Text(
+        string="Credit Warning", compute="_compute_otc_credit_info"
+    )
+
+    @api.depends_context("company")
+    @api.depends("partner_id", "company_id", "amount_total", "currency_rate", "state")
+    def _compute_otc_credit_info(self):
+        orders = self.filtered(lambda o: o.partner_id and o.company_id)
+        (self - orders).update(
+            {
+                "otc_amount_company": 0.0,
+                "otc_partner_credit_limit": 0.0,
+                "otc_partner_exposure": 0.0,
+                "otc_partner_available_credit": 0.0,
+                "otc_credit_warning": False,
+            }
+        )
+        if not orders:
+            return
+        drafts = orders.filtered(lambda o: o.state in ("draft", "sent") and o.id)
+        decisions = drafts._otc_credit_evaluate() if drafts else {}
+        for company, company_orders in orders.grouped("company_id").items():
+            exposures = self.env["otc.credit.exposure"]._get_exposure(
+                company_orders.partner_id, company
+            )
+            for order in company_orders:
+                exp = exposures[order.partner_id.commercial_partner_id.id]
+                profile = exp.profile()
+                exposure = exp.exposure
+                decision = decisions.get(order.id)
+                order.otc_amount_company = order._otc_amount_company()
+                order.otc_partner_credit_limit = profile.limit
+                order.otc_partner_exposure = exposure
+                order.otc_partner_available_credit = (
+                    profile.limit - exposure if profile.limit else 0.0
+                )
+                order.otc_credit_warning = (
+                    order._otc_decision_message(decision)
+                    if decision and not decision.passed
+                    else False
+                )
+
+    def _otc_amount_company(self):
+        self.ensure_one()
+        return self.amount_total / (self.currency_rate or 1.0)
+
+    def _otc_approved_amounts(self):
+        """{order id: amount its last approval covers}, for approved orders."""
+        approvals = self.env["otc.credit.approval"].sudo().search_fetch(
+            [("order_id", "in", self.ids), ("state", "=", "approved")],
+            ["order_id", "approved_amount"],
+            order="decided_on, id",
+        )
+        return {a.order_id.id: a.approved_amount for a in approvals}
+
+    def _otc_credit_evaluate(self, increases=None):
+        """Credit decisions for these orders, computed set-based per company.
+
+        Draft orders are judged on their whole amount. Confirmed orders listed
+        in ``increases`` ({order id: increase in company currency}) are judged
+        on the increase only, their new total being in the exposure already.
+
+        :return: {order id: credit_engine.Decision}
+        """
+        increases = increases or {}
+        today = fields.Date.context_today(self)
+        decisions = {}
+        for company, orders in self.grouped("company_id").items():
+            if not company.otc_credit_check:
+                decisions.update(
+                    dict.fromkeys(orders.ids, credit_engine.Decision("pass"))
+                )
+                continue
+            exposures = self.env["otc.credit.exposure"]._get_exposure(
+                orders.partner_id, company, today=today
+            )
+            # Orders confirmed together add up for the same customer.
+            batch = {}
+            precision = company.currency_id.rounding
+            approved = None
+            for order in orders:
+                commercial = order.partner_id.commercial_partner_id
+                exp = exposures[commercial.id]
+                total = order._otc_amount_company()
+                if order.id in increases:
+                    amount = increases[order.id]
+                    exposure = exp.exposure - amount
+                else:
+                    amount = total
+                    exposure = exp.exposure
+                args = (
+                    exp.profile(),
+                    exposure + batch.get(commercial.id, 0.0),
+                    amount,
+                    credit_engine.overdue_days(today, exp.oldest_due_date),
+                )
+                decision = credit_engine.evaluate(*args, precision=precision)
+                if not decision.passed:
+                    # Approvals are looked up only for orders that need one.
+                    if approved is None:
+                        approved = orders._otc_approved_amounts()
+                    if order.id in approved:
+                        decision = credit_engine.evaluate(
+                            *args,
+                            approved_amount=approved[order.id],
+                            precision=precision,
+                            order_total=total,
+                        )
+                batch[commercial.id] = batch.get(commercial.id, 0.0) + amount
+                decisions[order.id] = decision
+        return decisions
+
+    def _otc_decision_message(self, decision):
+        self.ensure_one()
+        company = self.company_id
+        partner = self.partner_id.commercial_partner_id
+        lines = []
+        for reason in decision.reasons:
+            if reason.code == credit_engine.REASON_HOLD:
+                hold_reason = partner.with_company(company).sudo().otc_credit_hold_reason
+                lines.append(
+                    self.env._("%(customer)s is on credit hold%(reason)s.",
+                               customer=partner.display_name,
+                               reason=f" ({hold_reason})" if hold_reason else "")
+                )
+            elif reason.code == credit_engine.REASON_LIMIT:
+                lines.append(
+                    self.env._(
+                        "This order takes %(customer)s's exposure to %(exposure)s, over its credit limit of %(limit)s.",
+                        customer=partner.display_name,
+                        exposure=format_amount(self.env, reason.value, company.currency_id),
+                        limit=format_amount(self.env, reason.threshold, company.currency_id),
+                    )
+                )
+            elif reason.code == credit_engine.REASON_OVERDUE:
+                lines.append(
+                    self.env._(
+                        "%(customer)s has an item overdue for %(days)s days (%(allowed)s allowed).",
+                        customer=partner.display_name,
+                        days=int(reason.value),
+                        allowed=int(reason.threshold),
+                    )
+                )
+        return "\n".join(lines)
+
+    def _otc_credit_check_bypassed(self):
+        # Only trusted server-side code (sudo, not on behalf of a customer) or a
+        # Credit Manager may skip the check; a context key sent over RPC by
+        # anybody else is ignored.
+        if not self.env.context.get("otc_skip_credit_check"):
+            return False
+        user = self.env.user
+        if user.share or user._is_public():
+            return False
+        return self.env.su or user.has_group(
+            "otc_order_to_cash.group_otc_credit_manager"
+        )
+
+    def _otc_is_customer_confirmation(self):
+        user = self.env.user
+        return bool(
+            self.env.context.get("otc_customer_confirmation")
+            or user.share
+            or user._is_public()
+        )
+
+    def action_confirm(self):
+        to_check = self.filtered(lambda o: o.state in ("draft", "sent"))
+        if not to_check or self._otc_credit_check_bypassed():
+            return super().action_confirm()
+        decisions = to_check._otc_credit_evaluate()
+        failed = to_check.filtered(lambda o: not decisions[o.id].passed)
+        if not failed:
+            to_check._otc_mark_passed(decisions)
+            return super().action_confirm()
+
+        customer = self._otc_is_customer_confirmation()
+        interactive = self.env.context.get("otc_credit_interactive") and not customer
+
+        def with_action(action):
+            return failed.filtered(lambda o: decisions[o.id].action == action)
+
+        blocked = with_action(credit_engine.POLICY_BLOCK)
+        warned = with_action(credit_engine.POLICY_WARN)
+        to_approve = with_action(credit_engine.POLICY_APPROVAL)
+        if blocked and not customer:
+            raise UserError(
+                self.env._("Credit check failed, the order cannot be confirmed:\n%s")
+                % "\n".join(
+                    f"{o.name}: {o._otc_decision_message(decisions[o.id])}" for o in blocked
+                )
+            )
+        # A customer who signed or paid must not be turned away: the order waits
+        # for a Credit Manager instead, whatever the policy.
+        if customer:
+            to_approve |= blocked
+        if warned and interactive and not self.env.context.get("otc_credit_warning_accepted"):
+            return self.env["otc.credit.check.wizard"]._open_for(self, decisions)
+
+        for order in warned:
+            order.message_post(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("Confirmed despite the credit warning:"),
+                    order._otc_decision_message(decisions[order.id]),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        warned.sudo().otc_credit_state = "warning"
+        to_approve._otc_request_credit_approval(decisions, customer)
+        (to_check - failed)._otc_mark_passed(decisions)
+        to_confirm = self - to_approve
+        res = super(SaleOrder, to_confirm).action_confirm() if to_confirm else True
+        if to_approve and interactive:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Credit approval requested"),
+                    "message": self.env._(
+                        "%(orders)s wait for a Credit Manager's approval.",
+                        orders=", ".join(to_approve.mapped("name")),
+                    ),
+                    "type": "warning",
+                    "sticky": True,
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return res
+
+    def _otc_mark_passed(self, decisions):
+        approved = self.filtered(lambda o: decisions[o.id].covered_by_approval)
+        approved.sudo().otc_credit_state = "approved"
+        (self - approved).sudo().otc_credit_state = "ok"
+
+    def _validate_order(self):
+        # Reached when the customer signs (or checks out) on the portal.
+        return super(
+            SaleOrder, self.with_context(otc_customer_confirmation=True)
+        )._validate_order()
+
+    def _otc_request_credit_approval(self, decisions, customer=False):
+        Approval = self.env["otc.credit.approval"].sudo()
+        for order in self:
+            decision = decisions[order.id]
+            vals = {
+                "amount": order._otc_amount_company(),
+                "exposure": decision.exposure_after - order._otc_amount_company(),
+                "credit_limit": decision.limit,
+                "reasons": order._otc_decision_message(decision),
+                "customer_initiated": customer,
+            }
+            approval = order.sudo().otc_credit_approval_ids.filtered(
+                lambda a: a.state == "pending"
+            )[:1]
+            if approval:
+                approval.write(vals)
+            else:
+                approval = Approval.create(
+                    dict(vals, order_id=order.id, requested_by_id=self.env.user.id)
+                )
+                approval._otc_schedule_review()
+            order.sudo().otc_credit_state = "pending"
+            order.sudo().message_post(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("Waiting for credit approval:"),
+                    vals["reasons"],
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _otc_check_confirmed_increase(self, previous_totals):
+        """Judge the growth of confirmed orders like a new confirmation.
+
+        Warn policies log the warning; block and approval policies refuse the
+        change, since a confirmed order cannot wait for an approval.
+        """
+        increases = {}
+        for order in self:
+            if order.state != "sale" or order.id not in previous_totals:
+                continue
+            increase = order._otc_amount_company() - previous_totals[order.id]
+            if increase > order.company_id.currency_id.rounding:
+                increases[order.id] = increase
+        if not increases or self._otc_credit_check_bypassed():
+            return
+        orders = self.browse(list(increases))
+        decisions = orders._otc_credit_evaluate(increases)
+        refused = []
+        for order in orders:
+            decision = decisions[order.id]
+            if decision.passed:
+                continue
+            if decision.action == credit_engine.POLICY_WARN:
+                order.message_post(
+                    body=self.env._(
+                        "Order increased despite the credit warning: %s",
+                        order._otc_decision_message(decision),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+            else:
+                refused.append(f"{order.name}: {order._otc_decision_message(decision)}")
+        if refused:
+            raise UserError(
+                self.env._(
+                    "This change raises a confirmed order beyond what the customer's credit allows. "
+                    "Ask a Credit Manager, or create a new quotation for the extra amount:\n%s",
+                    "\n".join(refused),
+                )
+            )
+
+    def action_otc_view_credit_approvals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_order_to_cash.otc_credit_approval_action"
+        )
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {}
+        return action
