@@ -45,16 +45,24 @@ def test_overdue_days_check_and_disabled():
     d = credit.evaluate(profile(max_overdue_days=30), 0, 10, oldest_overdue_days=31)
     assert [r.code for r in d.reasons] == [credit.REASON_OVERDUE]
     assert (d.reasons[0].value, d.reasons[0].threshold) == (31, 30)
-    assert credit.evaluate(profile(max_overdue_days=30), 0, 10, oldest_overdue_days=30).passed
-    assert credit.evaluate(profile(max_overdue_days=None), 0, 10, oldest_overdue_days=999).passed
+    assert credit.evaluate(
+        profile(max_overdue_days=30), 0, 10, oldest_overdue_days=30
+    ).passed
+    assert credit.evaluate(
+        profile(max_overdue_days=None), 0, 10, oldest_overdue_days=999
+    ).passed
     # 0 allowed days: any overdue item stops the order
-    assert not credit.evaluate(profile(max_overdue_days=0), 0, 10, oldest_overdue_days=1).passed
+    assert not credit.evaluate(
+        profile(max_overdue_days=0), 0, 10, oldest_overdue_days=1
+    ).passed
 
 
 def test_all_reasons_reported_together():
     d = credit.evaluate(
         profile(policy="warn", limit=100, on_hold=True, max_overdue_days=10),
-        90, 20, oldest_overdue_days=11,
+        90,
+        20,
+        oldest_overdue_days=11,
     )
     assert d.action == "warn"
     assert {r.code for r in d.reasons} == {"hold", "limit", "overdue"}

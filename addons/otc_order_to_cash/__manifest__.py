@@ -29,6 +29,7 @@
         "wizards/otc_credit_reject_wizard_views.xml",
         "wizards/otc_credit_hold_wizard_views.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/otc_credit_demo.xml",
     ],

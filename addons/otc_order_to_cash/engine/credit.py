@@ -109,7 +109,11 @@ def evaluate(
         order_total, approved_amount, precision
     ):
         return Decision(
-            ACTION_PASS, (), exposure_after, covered_by_approval=True, limit=profile.limit
+            ACTION_PASS,
+            (),
+            exposure_after,
+            covered_by_approval=True,
+            limit=profile.limit,
         )
     reasons = []
     if profile.on_hold:

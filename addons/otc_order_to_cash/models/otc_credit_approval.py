@@ -84,7 +84,9 @@ class OtcCreditApproval(models.Model):
     def _otc_check_manager(self):
         if not self.env.user.has_group("otc_order_to_cash.group_otc_credit_manager"):
             raise AccessError(
-                self.env._("Only Credit Managers can approve or reject credit requests.")
+                self.env._(
+                    "Only Credit Managers can approve or reject credit requests."
+                )
             )
 
     def _otc_schedule_review(self):
@@ -119,7 +121,8 @@ class OtcCreditApproval(models.Model):
                 feedback=self.env._("Approved"),
             )
             order.sudo().message_post(
-                body=Markup("%s") % self.env._(
+                body=Markup("%s")
+                % self.env._(
                     "Credit approved by %(user)s up to %(amount)s.",
                     user=self.env.user.name,
                     amount=approval._format(amount),

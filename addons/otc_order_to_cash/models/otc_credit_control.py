@@ -24,9 +24,7 @@ class OtcCreditControl(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
-    risk_category_id = fields.Many2one(
-        "otc.credit.risk.category", string="Risk Category", readonly=True
-    )
+    risk_category_id = fields.Many2one("otc.credit.risk.category", readonly=True)
     credit_policy = fields.Selection(CREDIT_POLICY_SELECTION, readonly=True)
     credit_limit = fields.Monetary(readonly=True)
     receivable = fields.Monetary(string="Open Receivables", readonly=True)
@@ -94,9 +92,14 @@ class OtcCreditControl(models.Model):
         )
 
     def init(self):
+        self.env["otc.credit.exposure"]._setup_sql()
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
-            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._query(),
+            )
         )
 
     def action_open_partner(self):
@@ -110,6 +113,8 @@ class OtcCreditControl(models.Model):
         }
 
     def action_export_xlsx(self):
-        return self.env["otc.credit.control.export"].create(
-            {"control_ids": [fields.Command.set(self.ids)]}
-        ).action_export()
+        return (
+            self.env["otc.credit.control.export"]
+            .create({"control_ids": [fields.Command.set(self.ids)]})
+            .action_export()
+        )

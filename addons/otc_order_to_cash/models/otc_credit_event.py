@@ -60,8 +60,14 @@ class OtcCreditEvent(models.Model):
         rows = Control.search_fetch(
             [],
             [
-                "partner_id", "company_id", "credit_limit", "exposure",
-                "review_date", "oldest_overdue_days", "max_overdue_days", "on_hold",
+                "partner_id",
+                "company_id",
+                "credit_limit",
+                "exposure",
+                "review_date",
+                "oldest_overdue_days",
+                "max_overdue_days",
+                "on_hold",
             ],
             order="id",
         )
@@ -69,16 +75,19 @@ class OtcCreditEvent(models.Model):
             (e.partner_id.id, e.company_id.id, e.event_type, e.event_key): e
             for e in self.sudo().search([])
         }
+        self.env["otc.credit.exposure"]._vacuum_open_item_summary()
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         total = len(rows)
         for start in range(0, total, batch_size):
-            batch = rows[start:start + batch_size]
+            batch = rows[start : start + batch_size]
             self._process_alert_batch(batch, existing, today)
             self.env["ir.cron"]._notify_progress(
                 done=start + len(batch), remaining=total - start - len(batch)
             )
             if in_cron:
-                self.env.cr.commit()
+                # Commit per batch so that a run cut short keeps what it did
+                # and the next run resumes (raised alerts are never redone).
+                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     @api.model
     def _process_alert_batch(self, rows, existing, today):
@@ -110,7 +119,10 @@ class OtcCreditEvent(models.Model):
                         )
             # Back under a level: forget it, so crossing it again alerts again.
             for lvl in levels:
-                if credit_engine.level_rises(level, lvl) and (*key, lvl, "") in existing:
+                if (
+                    credit_engine.level_rises(level, lvl)
+                    and (*key, lvl, "") in existing
+                ):
                     existing.pop((*key, lvl, "")).unlink()
             if row.review_date and row.review_date <= today:
                 rkey = (*key, "review", row.review_date.isoformat())
@@ -138,14 +150,20 @@ class OtcCreditEvent(models.Model):
             note = self.env._(
                 "Exposure %(exposure)s reaches %(share)s%% of the credit limit of %(limit)s.",
                 exposure=amount(row.exposure),
-                share=round(row.exposure * 100.0 / row.credit_limit) if row.credit_limit else 0,
+                share=round(row.exposure * 100.0 / row.credit_limit)
+                if row.credit_limit
+                else 0,
                 limit=amount(row.credit_limit),
             )
-        activity = partner.sudo().with_company(company).activity_schedule(
-            "otc_order_to_cash.mail_activity_type_otc_credit_alert",
-            user_id=manager.id or self.env.ref("base.user_admin").id,
-            summary=summary,
-            note=note,
+        activity = (
+            partner.sudo()
+            .with_company(company)
+            .activity_schedule(
+                "otc_order_to_cash.mail_activity_type_otc_credit_alert",
+                user_id=manager.id or self.env.ref("base.user_admin").id,
+                summary=summary,
+                note=note,
+            )
         )
         return self.sudo().create(
             dict(self._event_vals(row, event_type, event_key), activity_id=activity.id)
@@ -169,8 +187,7 @@ class OtcCreditEvent(models.Model):
             return
         partner = row.partner_id.with_company(company).sudo()
         too_late = (
-            company.otc_check_overdue
-            and row.oldest_overdue_days > row.max_overdue_days
+            company.otc_check_overdue and row.oldest_overdue_days > row.max_overdue_days
         )
         if too_late and not partner.otc_credit_hold:
             partner._otc_set_hold(
@@ -181,7 +198,13 @@ class OtcCreditEvent(models.Model):
                 ),
                 hold_type="auto",
             )
-        elif not too_late and partner.otc_credit_hold and partner.otc_credit_hold_type == "auto":
+        elif (
+            not too_late
+            and partner.otc_credit_hold
+            and partner.otc_credit_hold_type == "auto"
+        ):
             partner._otc_release_hold(
-                self.env._("Automatic credit hold released: no item overdue beyond the allowed days.")
+                self.env._(
+                    "Automatic credit hold released: no item overdue beyond the allowed days."
+                )
             )

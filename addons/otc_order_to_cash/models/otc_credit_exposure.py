@@ -1,3 +1,4 @@
+import hashlib
 from collections import namedtuple
 
 from odoo import api, fields, models
@@ -55,16 +56,84 @@ class OtcCreditExposure(models.AbstractModel):
     _description = "Credit Exposure Computation"
 
     @api.model
-    def _create_indexes(self):
-        # Open items only (a reconciled or non-reconcilable line has no
-        # residual), with what the exposure reads: an index-only scan even for
-        # a customer with 10,000 open invoices.
-        self.env.cr.execute(
+    def _setup_sql(self):
+        """Create the open-item summary, its trigger and the indexes the query uses.
+
+        ``otc_open_item_summary`` holds, per partner, company, account and due
+        date, the sum of the positive and of the negative residuals of the
+        posted journal items still open. A row trigger on
+        ``account_move_line`` keeps it exact whatever writes the items (the
+        ORM, a reconciliation, a bulk import), in the writing transaction.
+        A customer's exposure then reads a few hundred summary rows (its
+        distinct due dates) instead of every open item: the credit check costs
+        the same for a customer with 10,000 open invoices as for one with ten.
+        """
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('otc_open_item_summary') IS NULL")
+        created = cr.fetchone()[0]
+        cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS otc_account_move_line_open_partner_idx
-                ON account_move_line (partner_id, company_id)
-                INCLUDE (account_id, amount_residual, date_maturity)
-             WHERE amount_residual <> 0 AND parent_state = 'posted';
+            CREATE TABLE IF NOT EXISTS otc_open_item_summary (
+                partner_id integer NOT NULL,
+                company_id integer NOT NULL,
+                account_id integer NOT NULL,
+                date_maturity date NOT NULL,
+                debit_residual numeric NOT NULL DEFAULT 0,
+                credit_residual numeric NOT NULL DEFAULT 0,
+                item_count integer NOT NULL DEFAULT 0,
+                PRIMARY KEY (partner_id, company_id, account_id, date_maturity)
+            );
+
+            CREATE OR REPLACE FUNCTION otc_open_item_summary_apply(
+                p_partner integer, p_company integer, p_account integer,
+                p_date date, p_residual numeric, p_sign integer
+            ) RETURNS void AS $$
+                INSERT INTO otc_open_item_summary AS s
+                       (partner_id, company_id, account_id, date_maturity,
+                        debit_residual, credit_residual, item_count)
+                VALUES (p_partner, p_company, p_account, COALESCE(p_date, 'infinity'),
+                        p_sign * GREATEST(p_residual, 0), p_sign * -LEAST(p_residual, 0), p_sign)
+                ON CONFLICT (partner_id, company_id, account_id, date_maturity) DO UPDATE
+                   SET debit_residual = s.debit_residual + EXCLUDED.debit_residual,
+                       credit_residual = s.credit_residual + EXCLUDED.credit_residual,
+                       item_count = s.item_count + EXCLUDED.item_count;
+            $$ LANGUAGE sql;
+
+            CREATE OR REPLACE FUNCTION otc_open_item_summary_trigger() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE'
+                   AND NEW.partner_id IS NOT DISTINCT FROM OLD.partner_id
+                   AND NEW.company_id IS NOT DISTINCT FROM OLD.company_id
+                   AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
+                   AND NEW.date_maturity IS NOT DISTINCT FROM OLD.date_maturity
+                   AND NEW.amount_residual IS NOT DISTINCT FROM OLD.amount_residual
+                   AND NEW.parent_state IS NOT DISTINCT FROM OLD.parent_state THEN
+                    RETURN NULL;
+                END IF;
+                IF TG_OP <> 'INSERT' AND OLD.partner_id IS NOT NULL
+                   AND OLD.parent_state = 'posted' AND OLD.amount_residual <> 0 THEN
+                    PERFORM otc_open_item_summary_apply(
+                        OLD.partner_id, OLD.company_id, OLD.account_id,
+                        OLD.date_maturity, OLD.amount_residual, -1);
+                END IF;
+                IF TG_OP <> 'DELETE' AND NEW.partner_id IS NOT NULL
+                   AND NEW.parent_state = 'posted' AND NEW.amount_residual <> 0 THEN
+                    PERFORM otc_open_item_summary_apply(
+                        NEW.partner_id, NEW.company_id, NEW.account_id,
+                        NEW.date_maturity, NEW.amount_residual, 1);
+                END IF;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql;
+
+            DROP TRIGGER IF EXISTS otc_open_item_summary ON account_move_line;
+            CREATE TRIGGER otc_open_item_summary
+                AFTER INSERT OR DELETE
+                   OR UPDATE OF partner_id, company_id, account_id, date_maturity,
+                                amount_residual, parent_state
+                ON account_move_line
+                FOR EACH ROW EXECUTE FUNCTION otc_open_item_summary_trigger();
+
             CREATE INDEX IF NOT EXISTS otc_account_move_draft_partner_idx
                 ON account_move (commercial_partner_id, company_id)
              WHERE state = 'draft';
@@ -73,6 +142,32 @@ class OtcCreditExposure(models.AbstractModel):
              WHERE state = 'sale';
             """
         )
+        if created:
+            self._rebuild_open_item_summary()
+
+    @api.model
+    def _rebuild_open_item_summary(self):
+        """Fill the summary from the journal items (install, or repair)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            LOCK TABLE otc_open_item_summary IN EXCLUSIVE MODE;
+            DELETE FROM otc_open_item_summary;
+            INSERT INTO otc_open_item_summary
+                   (partner_id, company_id, account_id, date_maturity,
+                    debit_residual, credit_residual, item_count)
+            SELECT partner_id, company_id, account_id, COALESCE(date_maturity, 'infinity'),
+                   SUM(GREATEST(amount_residual, 0)), -SUM(LEAST(amount_residual, 0)), COUNT(*)
+              FROM account_move_line
+             WHERE partner_id IS NOT NULL AND parent_state = 'posted' AND amount_residual <> 0
+             GROUP BY partner_id, company_id, account_id, COALESCE(date_maturity, 'infinity')
+            """
+        )
+
+    @api.model
+    def _vacuum_open_item_summary(self):
+        """Drop the summary rows of due dates that have no open item left."""
+        self.env.cr.execute("DELETE FROM otc_open_item_summary WHERE item_count = 0")
 
     @api.model
     def _exposure_query(self, keys, today=None):
@@ -83,7 +178,10 @@ class OtcCreditExposure(models.AbstractModel):
         :param today: the date overdue is measured against (None: the
             database's current date, for the view)
         """
-        today = SQL("%s::date", today) if today else SQL("CURRENT_DATE")
+        if today is None:
+            today = SQL("CURRENT_DATE")
+        elif not isinstance(today, SQL):
+            today = SQL("%s::date", today)
 
         def company_dependent(column, cast):
             return SQL(
@@ -126,20 +224,18 @@ class OtcCreditExposure(models.AbstractModel):
               JOIN res_company c ON c.id = k.company_id
               JOIN res_partner p ON p.id = k.partner_id
              CROSS JOIN LATERAL (
-                    SELECT COALESCE(SUM(l.amount_residual) FILTER (WHERE l.amount_residual > 0), 0) AS receivable,
-                           COALESCE(-SUM(l.amount_residual) FILTER (WHERE l.amount_residual < 0), 0) AS unallocated,
-                           COALESCE(SUM(l.amount_residual) FILTER (
-                               WHERE l.amount_residual > 0 AND l.date_maturity < %(today)s), 0) AS overdue,
-                           MIN(l.date_maturity) FILTER (
-                               WHERE l.amount_residual > 0 AND l.date_maturity < %(today)s) AS oldest_due
-                      FROM account_move_line l
-                     WHERE l.partner_id IN (SELECT m.id FROM res_partner m
+                    SELECT COALESCE(SUM(s.debit_residual), 0) AS receivable,
+                           COALESCE(SUM(s.credit_residual), 0) AS unallocated,
+                           COALESCE(SUM(s.debit_residual) FILTER (
+                               WHERE s.date_maturity < %(today)s), 0) AS overdue,
+                           MIN(s.date_maturity) FILTER (
+                               WHERE s.debit_residual > 0 AND s.date_maturity < %(today)s) AS oldest_due
+                      FROM otc_open_item_summary s
+                     WHERE s.partner_id IN (SELECT m.id FROM res_partner m
                                              WHERE m.commercial_partner_id = k.partner_id)
-                       AND l.company_id = k.company_id
-                       AND l.amount_residual <> 0
-                       AND l.parent_state = 'posted'
-                       AND l.account_id IN (SELECT a.id FROM account_account a
-                                             WHERE a.account_type = 'asset_receivable')
+                       AND s.company_id = k.company_id
+                       AND s.account_id = ANY(ARRAY(SELECT a.id FROM account_account a
+                                                     WHERE a.account_type = 'asset_receivable'))
                    ) r
              CROSS JOIN LATERAL (
                     SELECT COALESCE(SUM(mv.amount_total_signed), 0) AS amount
@@ -201,12 +297,27 @@ class OtcCreditExposure(models.AbstractModel):
             return {}
         # Figures come straight from the tables: pending ORM writes must be there.
         self.env.flush_all()
-        keys = SQL(
-            "SELECT unnest(%s::int[]) AS partner_id, %s AS company_id",
-            partner_ids,
-            company.id,
+        cr = self.env.cr
+        # Planning this query costs more than running it for a typical
+        # customer: it is prepared once per database connection, under a name
+        # that changes with its text (an upgraded query is prepared anew).
+        keys = SQL("SELECT unnest($1::int[]) AS partner_id, $2::int AS company_id")
+        query = self._exposure_query(keys, SQL("$3"))
+        name = (
+            "otc_credit_exposure_" + hashlib.sha1(query.code.encode()).hexdigest()[:16]
         )
-        self.env.cr.execute(
-            self._exposure_query(keys, today or fields.Date.context_today(self))
+        cr.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
+        if not cr.rowcount:
+            cr.execute(
+                SQL("PREPARE %s (int[], int, date) AS %s", SQL.identifier(name), query)
+            )
+        cr.execute(
+            SQL(
+                "EXECUTE %s (%s, %s, %s)",
+                SQL.identifier(name),
+                partner_ids,
+                company.id,
+                today or fields.Date.context_today(self),
+            )
         )
-        return {row[0]: Exposure(*row[2:]) for row in self.env.cr.fetchall()}
+        return {row[0]: Exposure(*row[2:]) for row in cr.fetchall()}

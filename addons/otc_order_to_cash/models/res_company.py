@@ -68,7 +68,9 @@ class ResCompany(models.Model):
         for company in self:
             if not 0 <= company.otc_credit_alert_threshold <= 100:
                 raise ValidationError(
-                    self.env._("The credit alert threshold is a percentage between 0 and 100.")
+                    self.env._(
+                        "The credit alert threshold is a percentage between 0 and 100."
+                    )
                 )
             if company.otc_default_max_overdue_days < 0:
                 raise ValidationError(
@@ -81,9 +83,13 @@ class ResCompany(models.Model):
         if self.otc_credit_manager_id:
             return self.otc_credit_manager_id
         group = self.env.ref("otc_order_to_cash.group_otc_credit_manager")
-        users = group.sudo().users.filtered(
-            lambda u: self in u.company_ids and not u.share and u.active
-        ).sorted("id")
+        users = (
+            group.sudo()
+            .users.filtered(
+                lambda u: self in u.company_ids and not u.share and u.active
+            )
+            .sorted("id")
+        )
         # The superuser is in the manager group for administration, not to work
         # the queue: prefer a real person.
         real = users.filtered(lambda u: u.id != self.env.ref("base.user_root").id)

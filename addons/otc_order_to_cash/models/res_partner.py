@@ -117,12 +117,10 @@ class ResPartner(models.Model):
     otc_credit_status = fields.Selection(
         CREDIT_STATUS_SELECTION, string="Credit Status", compute="_compute_otc_credit"
     )
-    otc_credit_approval_count = fields.Integer(compute="_compute_otc_credit_approval_count")
+    otc_credit_approval_count = fields.Integer(
+        compute="_compute_otc_credit_approval_count"
+    )
     otc_can_edit_credit = fields.Boolean(compute="_compute_otc_can_edit_credit")
-
-    def init(self):
-        super().init()
-        self.env["otc.credit.exposure"]._create_indexes()
 
     @api.depends_context("company")
     def _compute_otc_credit(self):
@@ -132,9 +130,16 @@ class ResPartner(models.Model):
         for partner in self:
             exp = exposures.get(partner.commercial_partner_id.id)
             if not exp:  # not saved yet
-                partner.update(dict.fromkeys(
-                    [name for name, field in self._fields.items()
-                     if field.compute == "_compute_otc_credit"], False))
+                partner.update(
+                    dict.fromkeys(
+                        [
+                            name
+                            for name, field in self._fields.items()
+                            if field.compute == "_compute_otc_credit"
+                        ],
+                        False,
+                    )
+                )
                 continue
             profile = exp.profile()
             days = credit_engine.overdue_days(today, exp.oldest_due_date)
@@ -303,7 +308,11 @@ class ResPartner(models.Model):
 
         def customer(name, limit, **vals):
             partner = env["res.partner"].create(
-                {"name": name, "is_company": True, "email": f"{name.split()[0].lower()}@example.com"}
+                {
+                    "name": name,
+                    "is_company": True,
+                    "email": f"{name.split()[0].lower()}@example.com",
+                }
             )
             partner.with_company(company).write(dict(vals, credit_limit=limit))
             return partner
@@ -318,7 +327,12 @@ class ResPartner(models.Model):
                     "invoice_date_due": Date.add(invoice_date, days=30),
                     "invoice_line_ids": [
                         fields.Command.create(
-                            {"product_id": product.id, "quantity": 1, "price_unit": amount, "tax_ids": []}
+                            {
+                                "product_id": product.id,
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [],
+                            }
                         )
                     ],
                 }
@@ -332,7 +346,12 @@ class ResPartner(models.Model):
                     "partner_id": partner.id,
                     "order_line": [
                         fields.Command.create(
-                            {"product_id": product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": []}
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "price_unit": amount,
+                                "tax_id": [],
+                            }
                         )
                     ],
                 }
@@ -342,28 +361,36 @@ class ResPartner(models.Model):
         medium = env.ref("otc_order_to_cash.otc_risk_category_medium")
         high = env.ref("otc_order_to_cash.otc_risk_category_high")
 
-        within = customer("Greenfield Retail (within limit)", 50000, otc_risk_category_id=low.id)
+        within = customer(
+            "Greenfield Retail (within limit)", 50000, otc_risk_category_id=low.id
+        )
         invoice(within, 5000, days_ago=5)
         order(within, 2000).action_confirm()
 
         near = customer(
-            "Northwind Traders (near limit)", 10000,
+            "Northwind Traders (near limit)",
+            10000,
             otc_risk_category_id=medium.id,
             otc_credit_review_date=Date.add(today, days=10),
         )
         invoice(near, 6000, days_ago=10)
         invoice(near, 2500, days_ago=3)
 
-        over = customer("Oakridge Builders (over limit)", 5000, otc_risk_category_id=high.id)
+        over = customer(
+            "Oakridge Builders (over limit)", 5000, otc_risk_category_id=high.id
+        )
         invoice(over, 4000, days_ago=12)
         order(over, 3000).with_context(otc_skip_credit_check=True).action_confirm()
 
-        held = customer("Harbor Logistics (on hold)", 20000, otc_risk_category_id=high.id)
+        held = customer(
+            "Harbor Logistics (on hold)", 20000, otc_risk_category_id=high.id
+        )
         invoice(held, 1500, days_ago=20)
         held.with_company(company)._otc_set_hold("Cheque returned unpaid")
 
         late = customer(
-            "Lakeside Foods (overdue)", 30000,
+            "Lakeside Foods (overdue)",
+            30000,
             otc_credit_policy="warn",
             otc_risk_category_id=medium.id,
             otc_credit_review_date=Date.subtract(today, days=2),
@@ -372,7 +399,8 @@ class ResPartner(models.Model):
         invoice(late, 1800, days_ago=15)
 
         pending = customer(
-            "Pinecrest Hotels (pending approval)", 2000,
+            "Pinecrest Hotels (pending approval)",
+            2000,
             otc_credit_policy="approval",
             otc_risk_category_id=medium.id,
         )

@@ -96,10 +96,14 @@ class SaleOrder(models.Model):
 
     def _otc_approved_amounts(self):
         """{order id: amount its last approval covers}, for approved orders."""
-        approvals = self.env["otc.credit.approval"].sudo().search_fetch(
-            [("order_id", "in", self.ids), ("state", "=", "approved")],
-            ["order_id", "approved_amount"],
-            order="decided_on, id",
+        approvals = (
+            self.env["otc.credit.approval"]
+            .sudo()
+            .search_fetch(
+                [("order_id", "in", self.ids), ("state", "=", "approved")],
+                ["order_id", "approved_amount"],
+                order="decided_on, id",
+            )
         )
         return {a.order_id.id: a.approved_amount for a in approvals}
 
@@ -167,19 +171,27 @@ class SaleOrder(models.Model):
         lines = []
         for reason in decision.reasons:
             if reason.code == credit_engine.REASON_HOLD:
-                hold_reason = partner.with_company(company).sudo().otc_credit_hold_reason
+                hold_reason = (
+                    partner.with_company(company).sudo().otc_credit_hold_reason
+                )
                 lines.append(
-                    self.env._("%(customer)s is on credit hold%(reason)s.",
-                               customer=partner.display_name,
-                               reason=f" ({hold_reason})" if hold_reason else "")
+                    self.env._(
+                        "%(customer)s is on credit hold%(reason)s.",
+                        customer=partner.display_name,
+                        reason=f" ({hold_reason})" if hold_reason else "",
+                    )
                 )
             elif reason.code == credit_engine.REASON_LIMIT:
                 lines.append(
                     self.env._(
                         "This order takes %(customer)s's exposure to %(exposure)s, over its credit limit of %(limit)s.",
                         customer=partner.display_name,
-                        exposure=format_amount(self.env, reason.value, company.currency_id),
-                        limit=format_amount(self.env, reason.threshold, company.currency_id),
+                        exposure=format_amount(
+                            self.env, reason.value, company.currency_id
+                        ),
+                        limit=format_amount(
+                            self.env, reason.threshold, company.currency_id
+                        ),
                     )
                 )
             elif reason.code == credit_engine.REASON_OVERDUE:
@@ -235,16 +247,23 @@ class SaleOrder(models.Model):
         to_approve = with_action(credit_engine.POLICY_APPROVAL)
         if blocked and not customer:
             raise UserError(
-                self.env._("Credit check failed, the order cannot be confirmed:\n%s")
-                % "\n".join(
-                    f"{o.name}: {o._otc_decision_message(decisions[o.id])}" for o in blocked
+                self.env._(
+                    "Credit check failed, the order cannot be confirmed:\n%s",
+                    "\n".join(
+                        f"{o.name}: {o._otc_decision_message(decisions[o.id])}"
+                        for o in blocked
+                    ),
                 )
             )
         # A customer who signed or paid must not be turned away: the order waits
         # for a Credit Manager instead, whatever the policy.
         if customer:
             to_approve |= blocked
-        if warned and interactive and not self.env.context.get("otc_credit_warning_accepted"):
+        if (
+            warned
+            and interactive
+            and not self.env.context.get("otc_credit_warning_accepted")
+        ):
             return self.env["otc.credit.check.wizard"]._open_for(self, decisions)
 
         for order in warned:

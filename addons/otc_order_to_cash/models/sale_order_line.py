@@ -10,9 +10,11 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        orders = self.env["sale.order"].browse(
-            {vals["order_id"] for vals in vals_list if vals.get("order_id")}
-        ).filtered(lambda o: o.state == "sale")
+        orders = (
+            self.env["sale.order"]
+            .browse({vals["order_id"] for vals in vals_list if vals.get("order_id")})
+            .filtered(lambda o: o.state == "sale")
+        )
         previous = {order.id: order._otc_amount_company() for order in orders}
         lines = super().create(vals_list)
         if previous:

@@ -36,7 +36,9 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
                 "list_price": 100.0,
                 "invoice_policy": "order",
                 "taxes_id": [Command.clear()],
-                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+                "property_account_income_id": cls.company_data[
+                    "default_account_revenue"
+                ].id,
             }
         )
         cls.customer = cls.env["res.partner"].create(
@@ -50,14 +52,22 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
             "company_ids": [Command.set(cls.company.ids)],
         }
         cls.salesman = new_test_user(
-            cls.env, "otc_salesman", groups="sales_team.group_sale_salesman,base.group_partner_manager",
+            cls.env,
+            "otc_salesman",
+            groups="sales_team.group_sale_salesman,base.group_partner_manager",
             **company_vals,
         )
         cls.clerk = new_test_user(
-            cls.env, "otc_clerk", groups="otc_order_to_cash.group_otc_ar_clerk", **company_vals
+            cls.env,
+            "otc_clerk",
+            groups="otc_order_to_cash.group_otc_ar_clerk",
+            **company_vals,
         )
         cls.collector = new_test_user(
-            cls.env, "otc_collector", groups="otc_order_to_cash.group_otc_collector", **company_vals
+            cls.env,
+            "otc_collector",
+            groups="otc_order_to_cash.group_otc_collector",
+            **company_vals,
         )
         cls.credit_manager = new_test_user(
             cls.env,
@@ -66,7 +76,10 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
             **company_vals,
         )
         cls.ar_manager = new_test_user(
-            cls.env, "otc_ar_manager", groups="otc_order_to_cash.group_otc_ar_manager", **company_vals
+            cls.env,
+            "otc_ar_manager",
+            groups="otc_order_to_cash.group_otc_ar_manager",
+            **company_vals,
         )
         cls.company.otc_credit_manager_id = cls.credit_manager
         # The accountant running the tests works the AR desk too.
@@ -79,30 +92,45 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def make_invoice(cls, partner, amount, days_ago=0, due_days=30, post=True,
-                     move_type="out_invoice", currency=None, company_data=None):
+    def make_invoice(
+        cls,
+        partner,
+        amount,
+        days_ago=0,
+        due_days=30,
+        post=True,
+        move_type="out_invoice",
+        currency=None,
+        company_data=None,
+    ):
         company_data = company_data or cls.company_data
         invoice_date = cls.today - timedelta(days=days_ago)
-        move = cls.env["account.move"].with_company(company_data["company"]).create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": invoice_date + timedelta(days=due_days),
-                "currency_id": (currency or company_data["currency"]).id,
-                "journal_id": company_data["default_journal_sale"].id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Service",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                            "account_id": company_data["default_account_revenue"].id,
-                        }
-                    )
-                ],
-            }
+        move = (
+            cls.env["account.move"]
+            .with_company(company_data["company"])
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": invoice_date + timedelta(days=due_days),
+                    "currency_id": (currency or company_data["currency"]).id,
+                    "journal_id": company_data["default_journal_sale"].id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                                "account_id": company_data[
+                                    "default_account_revenue"
+                                ].id,
+                            }
+                        )
+                    ],
+                }
+            )
         )
         if post:
             move.action_post()
@@ -111,20 +139,26 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
     @classmethod
     def make_payment(cls, partner, amount, company_data=None):
         company_data = company_data or cls.company_data
-        payment = cls.env["account.payment"].with_company(company_data["company"]).create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": partner.id,
-                "amount": amount,
-                "journal_id": company_data["default_journal_bank"].id,
-            }
+        payment = (
+            cls.env["account.payment"]
+            .with_company(company_data["company"])
+            .create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": amount,
+                    "journal_id": company_data["default_journal_bank"].id,
+                }
+            )
         )
         payment.action_post()
         return payment
 
     @classmethod
-    def make_order(cls, partner, amount, qty=1.0, user=None, company=None, pricelist=None):
+    def make_order(
+        cls, partner, amount, qty=1.0, user=None, company=None, pricelist=None
+    ):
         company = company or cls.company
         env = cls.env(user=user) if user else cls.env
         vals = {

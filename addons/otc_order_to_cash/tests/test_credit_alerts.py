@@ -9,7 +9,10 @@ from .common import OtcCreditCommon
 class TestCreditAlerts(OtcCreditCommon):
     def _alerts(self, partner=None):
         return self.env["otc.credit.event"].search(
-            [("partner_id", "=", (partner or self.customer).id), ("company_id", "=", self.company.id)]
+            [
+                ("partner_id", "=", (partner or self.customer).id),
+                ("company_id", "=", self.company.id),
+            ]
         )
 
     def _activities(self, partner=None):
@@ -17,7 +20,13 @@ class TestCreditAlerts(OtcCreditCommon):
             [
                 ("res_model", "=", "res.partner"),
                 ("res_id", "=", (partner or self.customer).id),
-                ("activity_type_id", "=", self.env.ref("otc_order_to_cash.mail_activity_type_otc_credit_alert").id),
+                (
+                    "activity_type_id",
+                    "=",
+                    self.env.ref(
+                        "otc_order_to_cash.mail_activity_type_otc_credit_alert"
+                    ).id,
+                ),
             ]
         )
 
@@ -39,7 +48,9 @@ class TestCreditAlerts(OtcCreditCommon):
         self.run_cron()
         self.assertEqual(sorted(self._alerts().mapped("event_type")), ["near", "over"])
         self.assertEqual(len(self._activities()), 2)
-        self.assertIn("over its credit limit", " ".join(self._activities().mapped("summary")))
+        self.assertIn(
+            "over its credit limit", " ".join(self._activities().mapped("summary"))
+        )
 
     def test_back_under_and_crossing_again_alerts_again(self):
         self.set_credit(self.customer, 1000)
@@ -68,7 +79,9 @@ class TestCreditAlerts(OtcCreditCommon):
         self.assertEqual(len(self._activities()), 1)
 
     def test_review_date_once_per_date(self):
-        self.set_credit(self.customer, 0, otc_credit_review_date=self.today - timedelta(days=1))
+        self.set_credit(
+            self.customer, 0, otc_credit_review_date=self.today - timedelta(days=1)
+        )
         self.make_invoice(self.customer, 10)  # a customer with receivables
         self.run_cron()
         self.run_cron()
@@ -79,7 +92,9 @@ class TestCreditAlerts(OtcCreditCommon):
         self.assertEqual(len(self._activities()), 2, "a new review date is a new event")
 
     def test_future_review_date_no_alert(self):
-        self.set_credit(self.customer, 0, otc_credit_review_date=self.today + timedelta(days=5))
+        self.set_credit(
+            self.customer, 0, otc_credit_review_date=self.today + timedelta(days=5)
+        )
         self.make_invoice(self.customer, 10)
         self.run_cron()
         self.assertFalse(self._alerts())
@@ -115,5 +130,7 @@ class TestCreditAlerts(OtcCreditCommon):
             self.make_invoice(partner, 150)
         self.env["otc.credit.event"]._cron_credit_alerts(batch_size=2)
         for partner in partners:
-            self.assertEqual(sorted(self._alerts(partner).mapped("event_type")), ["near", "over"])
+            self.assertEqual(
+                sorted(self._alerts(partner).mapped("event_type")), ["near", "over"]
+            )
             self.assertEqual(len(self._activities(partner)), 1)

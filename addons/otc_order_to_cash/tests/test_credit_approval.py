@@ -33,7 +33,10 @@ class TestCreditApproval(OtcCreditCommon):
             self.env.ref("otc_order_to_cash.mail_activity_type_otc_credit_approval"),
         )
         self.assertTrue(
-            any("Waiting for credit approval" in b for b in order.message_ids.mapped("body"))
+            any(
+                "Waiting for credit approval" in b
+                for b in order.message_ids.mapped("body")
+            )
         )
         # Confirming again does not pile up requests.
         order.with_user(self.salesman).action_confirm()
@@ -60,16 +63,22 @@ class TestCreditApproval(OtcCreditCommon):
         order = self._request()
         approval = order.otc_credit_approval_ids
         action = approval.with_user(self.credit_manager).action_reject()
-        wizard = self.env[action["res_model"]].with_user(self.credit_manager).with_context(
-            action["context"]
-        ).create({"reason": "Too many unpaid invoices"})
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.credit_manager)
+            .with_context(**action["context"])
+            .create({"reason": "Too many unpaid invoices"})
+        )
         wizard.action_reject()
         self.assertEqual(approval.state, "rejected")
         self.assertEqual(approval.rejection_reason, "Too many unpaid invoices")
         self.assertEqual(order.state, "draft")
         self.assertEqual(order.otc_credit_state, "rejected")
         self.assertTrue(
-            any("Too many unpaid invoices" in b for b in order.message_ids.mapped("body"))
+            any(
+                "Too many unpaid invoices" in b
+                for b in order.message_ids.mapped("body")
+            )
         )
         with self.assertRaises(UserError):
             approval.with_user(self.credit_manager)._otc_reject("again")
@@ -105,7 +114,9 @@ class TestCreditApproval(OtcCreditCommon):
         order.with_user(self.salesman).action_confirm()
         self.assertEqual(order.state, "draft")
         self.assertEqual(order.otc_credit_state, "pending")
-        new_request = order.otc_credit_approval_ids.filtered(lambda a: a.state == "pending")
+        new_request = order.otc_credit_approval_ids.filtered(
+            lambda a: a.state == "pending"
+        )
         self.assertAlmostEqual(new_request.amount, 1800)
         # Lower than approved: the first approval still covers it.
         new_request.sudo().state = "cancelled"
@@ -119,14 +130,27 @@ class TestCreditApproval(OtcCreditCommon):
         order.otc_credit_approval_ids.with_user(self.credit_manager).action_approve()
         with self.assertRaisesRegex(UserError, "raises a confirmed order"):
             order.write(
-                {"order_line": [Command.create({"product_id": self.product.id, "price_unit": 100, "tax_id": []})]}
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "price_unit": 100,
+                                "tax_id": [],
+                            }
+                        )
+                    ]
+                }
             )
 
     def test_salesman_sees_own_requests_only(self):
         mine = self._request()
         other_salesman = new_test_user(
-            self.env, "otc_salesman_2", groups="sales_team.group_sale_salesman",
-            company_id=self.company.id, company_ids=self.company.ids,
+            self.env,
+            "otc_salesman_2",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
         )
         other = self.make_order(self.customer, 2000, user=other_salesman)
         other.with_user(other_salesman).action_confirm()

@@ -47,7 +47,9 @@ class TestCreditCheck(OtcCreditCommon):
 
     def test_orders_confirmed_together_add_up(self):
         self.set_credit(self.customer, 1000)
-        orders = self.make_order(self.customer, 600) | self.make_order(self.contact, 600)
+        orders = self.make_order(self.customer, 600) | self.make_order(
+            self.contact, 600
+        )
         with self.assertRaises(UserError):
             orders.action_confirm()
         self.assertEqual(set(orders.mapped("state")), {"draft"})
@@ -118,7 +120,9 @@ class TestCreditCheck(OtcCreditCommon):
         order.action_confirm()
         self.assertEqual(order.state, "sale")
         self.assertTrue(
-            any("Confirmed despite" in body for body in order.message_ids.mapped("body"))
+            any(
+                "Confirmed despite" in body for body in order.message_ids.mapped("body")
+            )
         )
 
     def test_warning_banner_on_quotation(self):
@@ -167,13 +171,17 @@ class TestCreditCheck(OtcCreditCommon):
         self.assertEqual(order.state, "sale")
         order_other = self.make_order(self.customer, 500, company=other["company"])
         with self.assertRaises(UserError):
-            order_other.with_context(allowed_company_ids=[self.company.id, other["company"].id]).action_confirm()
+            order_other.with_context(
+                allowed_company_ids=[self.company.id, other["company"].id]
+            ).action_confirm()
 
     def test_skip_context_ignored_for_salesman(self):
         self.set_credit(self.customer, 100)
         order = self.make_order(self.customer, 500, user=self.salesman)
         with self.assertRaises(UserError):
-            order.with_user(self.salesman).with_context(otc_skip_credit_check=True).action_confirm()
+            order.with_user(self.salesman).with_context(
+                otc_skip_credit_check=True
+            ).action_confirm()
 
     def test_multi_currency_order_amount_converted(self):
         eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
@@ -185,7 +193,9 @@ class TestCreditCheck(OtcCreditCommon):
         self.assertAlmostEqual(order.otc_amount_company, 900)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
-        order2 = self.make_order(self.customer, 400, pricelist=pricelist)  # 200 USD more
+        order2 = self.make_order(
+            self.customer, 400, pricelist=pricelist
+        )  # 200 USD more
         with self.assertRaises(UserError):
             order2.action_confirm()
 
@@ -201,7 +211,17 @@ class TestCreditCheck(OtcCreditCommon):
         self.env.invalidate_all()
         with self.assertRaisesRegex(UserError, "raises a confirmed order"):
             order.write(
-                {"order_line": [Command.create({"product_id": self.product.id, "price_unit": 300, "tax_id": []})]}
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "price_unit": 300,
+                                "tax_id": [],
+                            }
+                        )
+                    ]
+                }
             )
 
     def test_increase_of_confirmed_order_warn_policy_logs(self):
@@ -211,5 +231,7 @@ class TestCreditCheck(OtcCreditCommon):
         order.order_line.price_unit = 1100
         self.assertAlmostEqual(order.amount_total, 1100)
         self.assertTrue(
-            any("increased despite" in body for body in order.message_ids.mapped("body"))
+            any(
+                "increased despite" in body for body in order.message_ids.mapped("body")
+            )
         )

@@ -19,7 +19,9 @@ class TestCreditControl(OtcCreditCommon):
         order = cls.make_order(cls.contact, 400)
         order.with_context(otc_skip_credit_check=True).action_confirm()
         cls.make_payment(cls.customer, 100)
-        cls.other = cls.env["res.partner"].create({"name": "Held Customer", "is_company": True})
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Held Customer", "is_company": True}
+        )
         cls.set_credit(cls.other, 0)
         cls.make_invoice(cls.other, 50)
         cls.other.with_company(cls.company)._otc_set_hold("Dispute")
@@ -59,11 +61,18 @@ class TestCreditControl(OtcCreditCommon):
         self.assertNotIn(self.other, over)
         # The list view loads with its own fields.
         Control.with_user(self.clerk).web_search_read(
-            [], {"partner_id": {"fields": {"display_name": {}}}, "exposure": {}, "credit_status": {}}
+            [],
+            {
+                "partner_id": {"fields": {"display_name": {}}},
+                "exposure": {},
+                "credit_status": {},
+            },
         )
 
     def test_company_default_limit_in_view(self):
-        self.env["ir.default"].set("res.partner", "credit_limit", 40.0, company_id=self.company.id)
+        self.env["ir.default"].set(
+            "res.partner", "credit_limit", 40.0, company_id=self.company.id
+        )
         self.env["otc.credit.control"].invalidate_model()
         row = self._row(self.other)
         self.assertAlmostEqual(row.credit_limit, 40.0)
@@ -72,7 +81,9 @@ class TestCreditControl(OtcCreditCommon):
         rows = self.env["otc.credit.control"].with_user(self.clerk).search([])
         action = rows.action_export_xlsx()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        export = self.env["otc.credit.control.export"].search([], order="id desc", limit=1)
+        export = self.env["otc.credit.control.export"].search(
+            [], order="id desc", limit=1
+        )
         workbook = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.file)))
         sheet = workbook.active
         header = [c.value for c in sheet[1]]
@@ -85,8 +96,15 @@ class TestCreditControl(OtcCreditCommon):
         self.assertAlmostEqual(sheet.cell(row=line, column=exposure_col).value, 2100)
 
     def test_hold_wizard(self):
-        wizard = self.env["otc.credit.hold.wizard"].with_user(self.credit_manager).create(
-            {"partner_ids": [(6, 0, self.contact.ids)], "reason": "Bankruptcy filing"}
+        wizard = (
+            self.env["otc.credit.hold.wizard"]
+            .with_user(self.credit_manager)
+            .create(
+                {
+                    "partner_ids": [(6, 0, self.contact.ids)],
+                    "reason": "Bankruptcy filing",
+                }
+            )
         )
         wizard.action_hold()
         partner = self.customer.with_company(self.company)

@@ -24,7 +24,11 @@ class TestCreditPortal(OtcCreditCommon, HttpCase):
         order._portal_ensure_token()
         return self.make_jsonrpc_request(
             f"/my/orders/{order.id}/accept",
-            {"access_token": order.access_token, "name": "Buyer", "signature": "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs="},
+            {
+                "access_token": order.access_token,
+                "name": "Buyer",
+                "signature": "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=",
+            },
         )
 
     def test_portal_signature_waits_for_approval(self):
@@ -88,7 +92,10 @@ class TestCreditPayment(AccountPaymentCommon, OtcCreditCommon):
         self.currency = order.currency_id
         self.partner = self.contact
         tx = self._create_transaction(
-            flow="redirect", sale_order_ids=[order.id], state="done", reference="OTC-TX-1"
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            reference="OTC-TX-1",
         )
         with self.mocked_get_payment_method_information():
             tx._post_process()
@@ -103,7 +110,10 @@ class TestCreditPayment(AccountPaymentCommon, OtcCreditCommon):
         self.currency = order.currency_id
         self.partner = self.contact
         tx = self._create_transaction(
-            flow="redirect", sale_order_ids=[order.id], state="done", reference="OTC-TX-2"
+            flow="redirect",
+            sale_order_ids=[order.id],
+            state="done",
+            reference="OTC-TX-2",
         )
         with self.mocked_get_payment_method_information():
             tx._post_process()

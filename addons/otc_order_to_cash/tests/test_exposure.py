@@ -59,7 +59,9 @@ class TestExposure(OtcCreditCommon):
 
     def test_unbilled_orders_full_partial_delivered_and_locked(self):
         order = self.make_order(self.contact, 1000, qty=10)
-        self.assertAlmostEqual(self.exposure().unbilled_orders, 0, msg="quotations do not count")
+        self.assertAlmostEqual(
+            self.exposure().unbilled_orders, 0, msg="quotations do not count"
+        )
         order.with_context(otc_skip_credit_check=True).action_confirm()
         self.assertAlmostEqual(self.exposure().unbilled_orders, 1000)
 
@@ -90,7 +92,12 @@ class TestExposure(OtcCreditCommon):
 
     def test_unbilled_order_includes_taxes(self):
         tax = self.env["account.tax"].create(
-            {"name": "VAT 20", "amount": 20, "amount_type": "percent", "company_id": self.company.id}
+            {
+                "name": "VAT 20",
+                "amount": 20,
+                "amount_type": "percent",
+                "company_id": self.company.id,
+            }
         )
         order = self.make_order(self.customer, 1000)
         order.order_line.tax_id = [Command.set(tax.ids)]
@@ -113,7 +120,9 @@ class TestExposure(OtcCreditCommon):
         order.with_context(otc_skip_credit_check=True).action_confirm()
         self.make_invoice(self.customer, 500, currency=eur)
         exp = self.exposure()
-        self.assertAlmostEqual(exp.unbilled_orders, 500, msg="1000 EUR at 2 EUR per USD")
+        self.assertAlmostEqual(
+            exp.unbilled_orders, 500, msg="1000 EUR at 2 EUR per USD"
+        )
         self.assertAlmostEqual(exp.receivable, 250)
 
     def test_other_company_documents_ignored(self):
@@ -121,9 +130,7 @@ class TestExposure(OtcCreditCommon):
         self.make_invoice(self.customer, 1000)
         self.make_invoice(self.customer, 5000, company_data=other)
         self.assertAlmostEqual(self.exposure().receivable, 1000)
-        self.assertAlmostEqual(
-            self.exposure(company=other["company"]).receivable, 5000
-        )
+        self.assertAlmostEqual(self.exposure(company=other["company"]).receivable, 5000)
 
     def test_overdue_amount_and_oldest_due_date(self):
         self.make_invoice(self.customer, 100, days_ago=50)  # due 20 days ago
@@ -147,3 +154,55 @@ class TestExposure(OtcCreditCommon):
         self.make_invoice(self.customer, 3500)
         partner.invalidate_recordset()
         self.assertEqual(partner.otc_credit_status, "near")
+
+    def _summary_vs_items(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT partner_id, company_id, account_id, COALESCE(date_maturity, 'infinity'),
+                   SUM(GREATEST(amount_residual, 0)), -SUM(LEAST(amount_residual, 0)), COUNT(*)
+              FROM account_move_line
+             WHERE partner_id IS NOT NULL AND parent_state = 'posted' AND amount_residual <> 0
+             GROUP BY 1, 2, 3, 4
+            EXCEPT
+            SELECT partner_id, company_id, account_id, date_maturity,
+                   debit_residual, credit_residual, item_count
+              FROM otc_open_item_summary WHERE item_count <> 0
+            """
+        )
+        missing = self.env.cr.fetchall()
+        self.env.cr.execute(
+            "SELECT count(*) FROM otc_open_item_summary WHERE item_count = 0 "
+            "AND (debit_residual <> 0 OR credit_residual <> 0)"
+        )
+        return missing, self.env.cr.fetchone()[0]
+
+    def test_open_item_summary_follows_every_change(self):
+        inv1 = self.make_invoice(self.customer, 1000, days_ago=40)
+        inv2 = self.make_invoice(self.contact, 500)
+        draft = self.make_invoice(self.customer, 70, post=False)
+        payment = self.make_payment(self.customer, 300)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=inv2.ids
+        ).create({"amount": 200})._create_payments()
+        # reconcile the unallocated payment with the first invoice
+        lines = (inv1 | payment.move_id).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        lines.reconcile()
+        self.assertEqual(self._summary_vs_items(), ([], 0))
+        inv1.button_draft()  # unreconciles and un-posts
+        self.assertEqual(self._summary_vs_items(), ([], 0))
+        inv1.action_post()
+        inv1._reverse_moves(cancel=True)
+        draft.action_post()
+        draft.button_draft()
+        draft.unlink()
+        self.assertEqual(self._summary_vs_items(), ([], 0))
+        exp = self.exposure()
+        self.assertAlmostEqual(exp.receivable, 300)  # inv2's rest
+        self.assertAlmostEqual(exp.unallocated, 300)  # payment free again
+        # A rebuild gives the same figures.
+        self.env["otc.credit.exposure"]._rebuild_open_item_summary()
+        self.assertEqual(self._summary_vs_items(), ([], 0))
+        self.assertEqual(self.exposure(), exp)

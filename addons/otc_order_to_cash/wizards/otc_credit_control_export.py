@@ -46,7 +46,9 @@ class OtcCreditControlExport(models.TransientModel):
         money = workbook.add_format({"num_format": "#,##0.00"})
         date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
         for col, name in enumerate(field_names):
-            sheet.write(0, col, Control._fields[name]._description_string(self.env), bold)
+            sheet.write(
+                0, col, Control._fields[name]._description_string(self.env), bold
+            )
         sheet.freeze_panes(1, 1)
         selections = {
             name: dict(Control._fields[name]._description_selection(self.env))
@@ -71,7 +73,9 @@ class OtcCreditControlExport(models.TransientModel):
                 elif field.type == "boolean":
                     sheet.write(row_idx, col, self.env._("Yes") if value else "")
                 else:
-                    sheet.write(row_idx, col, value if value not in (False, None) else "")
+                    sheet.write(
+                        row_idx, col, value if value not in (False, None) else ""
+                    )
         sheet.set_column(0, 0, 32)
         sheet.set_column(1, len(field_names) - 1, 16)
         sheet.autofilter(0, 0, max(len(rows), 1), len(field_names) - 1)

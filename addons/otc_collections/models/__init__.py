@@ -1,0 +1,1 @@
+# Models of the collections workspace are added here.

@@ -1,0 +1,1 @@
+# Models of the customer portal are added here.

@@ -1,0 +1,78 @@
+"""Shared helpers for the plain-Python tests (no Odoo, no database).
+
+The addons keep their business rules in pure-Python "engine" modules
+(``addons/<addon>/engine/<module>.py``) so that they can be tested here
+without Odoo. ``load_engine`` imports such a file by its path, without
+importing the addon package itself (which needs Odoo)::
+
+    from conftest import load_engine
+
+    credit = load_engine("otc_order_to_cash", "credit")
+
+or, as a fixture::
+
+    def test_something(load_engine):
+        credit = load_engine("otc_order_to_cash", "credit")
+
+Engine modules are loaded as members of a synthetic package (one per addon)
+whose path is the ``engine`` folder, so that they may import each other with
+relative imports (``from . import money``); ``engine/__init__.py`` is not run.
+Engine modules must not import ``odoo``.
+"""
+
+import importlib
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ADDONS_DIR = REPO_ROOT / "addons"
+
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+_PACKAGE_PREFIX = "_otc_engine"
+
+
+def _engine_package(addon):
+    """Return (creating it once) the synthetic package of an addon's engine."""
+    engine_dir = ADDONS_DIR / addon / "engine"
+    if not engine_dir.is_dir():
+        raise FileNotFoundError(f"no engine folder: {engine_dir}")
+    name = f"{_PACKAGE_PREFIX}.{addon}"
+    package = sys.modules.get(name)
+    if package is None:
+        if _PACKAGE_PREFIX not in sys.modules:
+            root = types.ModuleType(_PACKAGE_PREFIX)
+            root.__path__ = []
+            sys.modules[_PACKAGE_PREFIX] = root
+        package = types.ModuleType(name)
+        package.__path__ = [str(engine_dir)]
+        package.__package__ = name
+        sys.modules[name] = package
+    return package
+
+
+def load_engine(addon, module_name):
+    """Import ``addons/<addon>/engine/<module_name>.py`` and return the module.
+
+    The module is imported once; later calls return the same module object.
+    """
+    package = _engine_package(addon)
+    path = Path(package.__path__[0]) / f"{module_name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"no engine module: {path}")
+    return importlib.import_module(f"{package.__name__}.{module_name}")
+
+
+@pytest.fixture(name="load_engine")
+def _load_engine_fixture():
+    """The ``load_engine`` function, as a fixture."""
+    return load_engine
+
+
+@pytest.fixture(name="repo_root")
+def _repo_root_fixture():
+    return REPO_ROOT
