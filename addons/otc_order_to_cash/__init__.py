@@ -8,6 +8,7 @@ def uninstall_hook(env):
     env.cr.execute(
         """
         DROP TRIGGER IF EXISTS otc_open_item_summary ON account_move_line;
+        DROP FUNCTION IF EXISTS otc_credit_exposure(int[], int, date);
         DROP FUNCTION IF EXISTS otc_open_item_summary_trigger();
         DROP FUNCTION IF EXISTS otc_open_item_summary_apply(
             integer, integer, integer, date, numeric, integer);

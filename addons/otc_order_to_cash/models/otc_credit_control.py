@@ -46,7 +46,7 @@ class OtcCreditControl(models.Model):
     def _query(self):
         keys = SQL(
             """
-            SELECT p.id AS partner_id, c.id AS company_id
+            SELECT p.id AS key_id, p.id AS partner_id, c.id AS company_id
               FROM res_partner p
               JOIN res_company c ON p.company_id IS NULL OR p.company_id = c.id
              WHERE p.id = p.commercial_partner_id
@@ -58,8 +58,8 @@ class OtcCreditControl(models.Model):
         # Same statuses as res.partner._otc_credit_status, in SQL for filtering.
         return SQL(
             """
-            SELECT (e.partner_id::bigint << 20) + e.company_id AS id,
-                   e.partner_id, e.company_id, c.currency_id,
+            SELECT (e.key_id::bigint << 20) + e.company_id AS id,
+                   e.key_id AS partner_id, e.company_id, c.currency_id,
                    p.user_id, p.country_id, e.risk_category_id,
                    e.credit_policy, e.credit_limit,
                    e.receivable, e.draft_invoices, e.unbilled_orders, e.unallocated,
@@ -84,7 +84,7 @@ class OtcCreditControl(models.Model):
                         ELSE 'ok'
                    END AS credit_status
               FROM (%s) e
-              JOIN res_partner p ON p.id = e.partner_id
+              JOIN res_partner p ON p.id = e.key_id
               JOIN res_company c ON c.id = e.company_id
               JOIN res_currency cur ON cur.id = c.currency_id
             """,

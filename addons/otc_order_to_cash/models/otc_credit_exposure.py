@@ -1,4 +1,3 @@
-import hashlib
 from collections import namedtuple
 
 from odoo import api, fields, models
@@ -6,7 +5,30 @@ from odoo.tools import SQL
 
 from ..engine import credit as credit_engine
 
+_FUNCTION_COLUMNS = [
+    ("key_id", "int"),
+    ("company_id", "int"),
+    ("commercial_partner_id", "int"),
+    ("receivable", "float8"),
+    ("unallocated", "float8"),
+    ("draft_invoices", "float8"),
+    ("unbilled_orders", "float8"),
+    ("overdue_amount", "float8"),
+    ("oldest_due_date", "date"),
+    ("exposure", "float8"),
+    ("credit_limit", "float8"),
+    ("credit_policy", "varchar"),
+    ("on_hold", "boolean"),
+    ("hold_reason", "varchar"),
+    ("max_overdue_days", "int"),
+    ("review_date", "date"),
+    ("risk_category_id", "int"),
+    ("credit_check", "boolean"),
+    ("rounding", "float8"),
+]
+
 _COLUMNS = [
+    "commercial_partner_id",
     "receivable",
     "unallocated",
     "draft_invoices",
@@ -21,6 +43,8 @@ _COLUMNS = [
     "max_overdue_days",
     "review_date",
     "risk_category_id",
+    "credit_check",
+    "rounding",
 ]
 
 
@@ -142,8 +166,53 @@ class OtcCreditExposure(models.AbstractModel):
              WHERE state = 'sale';
             """
         )
+        self._create_exposure_function()
         if created:
             self._rebuild_open_item_summary()
+
+    @api.model
+    def _create_exposure_function(self):
+        """``otc_credit_exposure(partner ids, company id, today)``: the query for a few keys.
+
+        Planning the query costs more than running it for one customer; as a
+        PL/pgSQL function with a forced generic plan it is planned once per
+        database session, and the credit check pays only the execution.
+        """
+        keys = SQL(
+            "SELECT p.id AS key_id, p.commercial_partner_id AS partner_id,"
+            " p_company_id AS company_id FROM res_partner p"
+            " WHERE p.id = ANY(p_partner_ids)"
+        )
+        query = self._exposure_query(keys, SQL("p_today"))
+        out = SQL(", ").join(
+            SQL("%s %s", SQL.identifier(f"o_{name}"), SQL(sqltype))
+            for name, sqltype in _FUNCTION_COLUMNS
+        )
+        cast = SQL(", ").join(
+            SQL("q.%s::%s", SQL.identifier(name), SQL(sqltype))
+            for name, sqltype in _FUNCTION_COLUMNS
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DROP FUNCTION IF EXISTS otc_credit_exposure(int[], int, date);
+                CREATE FUNCTION otc_credit_exposure(
+                    p_partner_ids int[], p_company_id int, p_today date
+                ) RETURNS TABLE (%s)
+                LANGUAGE plpgsql STABLE
+                SET plan_cache_mode = force_generic_plan
+                AS $fn$
+                #variable_conflict use_column
+                BEGIN
+                    RETURN QUERY SELECT %s FROM (%s) q;
+                END
+                $fn$;
+                """,
+                out,
+                cast,
+                query,
+            )
+        )
 
     @api.model
     def _rebuild_open_item_summary(self):
@@ -173,8 +242,8 @@ class OtcCreditExposure(models.AbstractModel):
     def _exposure_query(self, keys, today=None):
         """SQL for the exposure of the (partner_id, company_id) pairs of ``keys``.
 
-        :param SQL keys: a query selecting ``partner_id`` (commercial partners)
-            and ``company_id`` columns
+        :param SQL keys: a query selecting ``key_id`` (the partner asked
+            for), ``partner_id`` (its commercial partner) and ``company_id``
         :param today: the date overdue is measured against (None: the
             database's current date, for the view)
         """
@@ -190,8 +259,9 @@ class OtcCreditExposure(models.AbstractModel):
 
         return SQL(
             """
-            SELECT k.partner_id,
+            SELECT k.key_id,
                    k.company_id,
+                   k.partner_id AS commercial_partner_id,
                    r.receivable,
                    r.unallocated,
                    d.amount AS draft_invoices,
@@ -219,9 +289,12 @@ class OtcCreditExposure(models.AbstractModel):
                         THEN COALESCE(NULLIF(%(max_days)s, 0), c.otc_default_max_overdue_days)
                    END AS max_overdue_days,
                    %(review)s AS review_date,
-                   %(risk)s AS risk_category_id
+                   %(risk)s AS risk_category_id,
+                   c.otc_credit_check AS credit_check,
+                   cur.rounding
               FROM (%(keys)s) k
               JOIN res_company c ON c.id = k.company_id
+              JOIN res_currency cur ON cur.id = c.currency_id
               JOIN res_partner p ON p.id = k.partner_id
              CROSS JOIN LATERAL (
                     SELECT COALESCE(SUM(s.debit_residual), 0) AS receivable,
@@ -290,34 +363,20 @@ class OtcCreditExposure(models.AbstractModel):
     def _get_exposure(self, partners, company, today=None):
         """Exposure and credit terms of ``partners``' commercial entities in ``company``.
 
-        :return: {commercial partner id: Exposure}, amounts in company currency
+        :return: {partner id: Exposure} for each saved partner of ``partners``
+            (a contact gets its commercial entity's), amounts in company currency
         """
-        partner_ids = list(set(partners.commercial_partner_id.ids))
+        partner_ids = [pid for pid in partners._origin._ids if pid]
         if not partner_ids:
             return {}
         # Figures come straight from the tables: pending ORM writes must be there.
         self.env.flush_all()
-        cr = self.env.cr
-        # Planning this query costs more than running it for a typical
-        # customer: it is prepared once per database connection, under a name
-        # that changes with its text (an upgraded query is prepared anew).
-        keys = SQL("SELECT unnest($1::int[]) AS partner_id, $2::int AS company_id")
-        query = self._exposure_query(keys, SQL("$3"))
-        name = (
-            "otc_credit_exposure_" + hashlib.sha1(query.code.encode()).hexdigest()[:16]
-        )
-        cr.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
-        if not cr.rowcount:
-            cr.execute(
-                SQL("PREPARE %s (int[], int, date) AS %s", SQL.identifier(name), query)
-            )
-        cr.execute(
+        self.env.cr.execute(
             SQL(
-                "EXECUTE %s (%s, %s, %s)",
-                SQL.identifier(name),
+                "SELECT * FROM otc_credit_exposure(%s::int[], %s, %s::date)",
                 partner_ids,
                 company.id,
                 today or fields.Date.context_today(self),
             )
         )
-        return {row[0]: Exposure(*row[2:]) for row in cr.fetchall()}
+        return {row[0]: Exposure(*row[2:]) for row in self.env.cr.fetchall()}

@@ -128,7 +128,7 @@ class ResPartner(models.Model):
         exposures = self.env["otc.credit.exposure"]._get_exposure(self, company)
         today = fields.Date.context_today(self)
         for partner in self:
-            exp = exposures.get(partner.commercial_partner_id.id)
+            exp = exposures.get(partner._origin.id)
             if not exp:  # not saved yet
                 partner.update(
                     dict.fromkeys(

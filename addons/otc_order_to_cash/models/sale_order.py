@@ -74,7 +74,18 @@ class SaleOrder(models.Model):
                 company_orders.partner_id, company
             )
             for order in company_orders:
-                exp = exposures[order.partner_id.commercial_partner_id.id]
+                exp = exposures.get(order.partner_id._origin.id)
+                if not exp:
+                    order.update(
+                        {
+                            "otc_amount_company": order._otc_amount_company(),
+                            "otc_partner_credit_limit": 0.0,
+                            "otc_partner_exposure": 0.0,
+                            "otc_partner_available_credit": 0.0,
+                            "otc_credit_warning": False,
+                        }
+                    )
+                    continue
                 profile = exp.profile()
                 exposure = exp.exposure
                 decision = decisions.get(order.id)
@@ -120,21 +131,21 @@ class SaleOrder(models.Model):
         today = fields.Date.context_today(self)
         decisions = {}
         for company, orders in self.grouped("company_id").items():
-            if not company.otc_credit_check:
-                decisions.update(
-                    dict.fromkeys(orders.ids, credit_engine.Decision("pass"))
-                )
-                continue
+            # Company switches and rounding come with the exposure: the check
+            # reads no record it would not read anyway.
             exposures = self.env["otc.credit.exposure"]._get_exposure(
                 orders.partner_id, company, today=today
             )
             # Orders confirmed together add up for the same customer.
             batch = {}
-            precision = company.currency_id.rounding
             approved = None
             for order in orders:
-                commercial = order.partner_id.commercial_partner_id
-                exp = exposures[commercial.id]
+                exp = exposures[order.partner_id.id]
+                if not exp.credit_check:
+                    decisions[order.id] = credit_engine.Decision("pass")
+                    continue
+                commercial_id = exp.commercial_partner_id
+                precision = exp.rounding
                 total = order._otc_amount_company()
                 if order.id in increases:
                     amount = increases[order.id]
@@ -144,7 +155,7 @@ class SaleOrder(models.Model):
                     exposure = exp.exposure
                 args = (
                     exp.profile(),
-                    exposure + batch.get(commercial.id, 0.0),
+                    exposure + batch.get(commercial_id, 0.0),
                     amount,
                     credit_engine.overdue_days(today, exp.oldest_due_date),
                 )
@@ -160,7 +171,7 @@ class SaleOrder(models.Model):
                             precision=precision,
                             order_total=total,
                         )
-                batch[commercial.id] = batch.get(commercial.id, 0.0) + amount
+                batch[commercial_id] = batch.get(commercial_id, 0.0) + amount
                 decisions[order.id] = decision
         return decisions
 
@@ -232,6 +243,11 @@ class SaleOrder(models.Model):
             return super().action_confirm()
         decisions = to_check._otc_credit_evaluate()
         failed = to_check.filtered(lambda o: not decisions[o.id].passed)
+        if not failed and not any(d.covered_by_approval for d in decisions.values()):
+            # Written with the confirmation itself: no extra UPDATE.
+            return super(
+                SaleOrder, self.with_context(otc_credit_state_on_confirm="ok")
+            ).action_confirm()
         if not failed:
             to_check._otc_mark_passed(decisions)
             return super().action_confirm()
@@ -296,6 +312,12 @@ class SaleOrder(models.Model):
                 },
             }
         return res
+
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        if state := self.env.context.get("otc_credit_state_on_confirm"):
+            values["otc_credit_state"] = state
+        return values
 
     def _otc_mark_passed(self, decisions):
         approved = self.filtered(lambda o: decisions[o.id].covered_by_approval)

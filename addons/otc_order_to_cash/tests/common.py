@@ -183,5 +183,5 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
         partner = partner or self.customer
         company = company or self.company
         return self.env["otc.credit.exposure"]._get_exposure(partner, company)[
-            partner.commercial_partner_id.id
+            partner.id
         ]
