@@ -197,8 +197,21 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._otc_check_credit_write_access({k for k, v in vals.items() if v})
+        protected = {
+            name for vals in vals_list for name in vals
+        } & PROTECTED_CREDIT_FIELDS
+        if protected and not self.env.su:
+            # A form sends the defaults back (e.g. the company's default
+            # limit): only values a user chose need the Credit Manager right.
+            defaults = self.default_get(list(protected))
+            for vals in vals_list:
+                self._otc_check_credit_write_access(
+                    {
+                        name
+                        for name in protected & set(vals)
+                        if vals[name] and vals[name] != defaults.get(name)
+                    }
+                )
         return super().create(vals_list)
 
     def write(self, vals):

@@ -185,13 +185,17 @@ class SaleOrder(models.Model):
                 hold_reason = (
                     partner.with_company(company).sudo().otc_credit_hold_reason
                 )
-                lines.append(
-                    self.env._(
-                        "%(customer)s is on credit hold%(reason)s.",
+                if hold_reason:
+                    message = self.env._(
+                        "%(customer)s is on credit hold (%(reason)s).",
                         customer=partner.display_name,
-                        reason=f" ({hold_reason})" if hold_reason else "",
+                        reason=hold_reason,
                     )
-                )
+                else:
+                    message = self.env._(
+                        "%(customer)s is on credit hold.", customer=partner.display_name
+                    )
+                lines.append(message)
             elif reason.code == credit_engine.REASON_LIMIT:
                 lines.append(
                     self.env._(
@@ -262,13 +266,12 @@ class SaleOrder(models.Model):
         warned = with_action(credit_engine.POLICY_WARN)
         to_approve = with_action(credit_engine.POLICY_APPROVAL)
         if blocked and not customer:
+            details = "\n".join(
+                f"{o.name}: {o._otc_decision_message(decisions[o.id])}" for o in blocked
+            )
             raise UserError(
                 self.env._(
-                    "Credit check failed, the order cannot be confirmed:\n%s",
-                    "\n".join(
-                        f"{o.name}: {o._otc_decision_message(decisions[o.id])}"
-                        for o in blocked
-                    ),
+                    "Credit check failed, the order cannot be confirmed:\n%s", details
                 )
             )
         # A customer who signed or paid must not be turned away: the order waits

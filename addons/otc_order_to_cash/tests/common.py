@@ -60,7 +60,7 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
         cls.clerk = new_test_user(
             cls.env,
             "otc_clerk",
-            groups="otc_order_to_cash.group_otc_ar_clerk",
+            groups="otc_order_to_cash.group_otc_ar_clerk,base.group_partner_manager",
             **company_vals,
         )
         cls.collector = new_test_user(

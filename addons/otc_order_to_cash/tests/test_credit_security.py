@@ -56,6 +56,22 @@ class TestCreditSecurity(OtcCreditCommon):
                 }
             )
 
+    def test_clerk_creates_partner_with_default_limit(self):
+        self.env["ir.default"].set(
+            "res.partner", "credit_limit", 500.0, company_id=self.company.id
+        )
+        partner = (
+            self.env["res.partner"]
+            .with_user(self.clerk)
+            .with_company(self.company)
+            .create({"name": "New customer", "credit_limit": 500.0})
+        )
+        self.assertEqual(partner.credit_limit, 500.0)
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.clerk).with_company(
+                self.company
+            ).create({"name": "Generous", "credit_limit": 90000.0})
+
     def test_credit_control_access(self):
         self.make_invoice(self.customer, 100)
         self.assertTrue(self.env["otc.credit.control"].with_user(self.clerk).search([]))
