@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Order to Cash - Collections",
-    "summary": "Collections workspace: overdue customers for the collectors",
+    "summary": "Collections desk: overdue customers, invoice disputes",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
@@ -11,6 +11,16 @@
     "installable": True,
     "depends": ["otc_order_to_cash"],
     "data": [
+        "security/otc_collections_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/otc_dispute_reason_data.xml",
         "views/otc_collections_menus.xml",
+        "views/otc_dispute_views.xml",
+        "views/otc_dispute_reason_views.xml",
+        "views/account_move_views.xml",
+        "views/res_partner_views.xml",
+        "wizards/otc_dispute_reject_wizard_views.xml",
     ],
 }

@@ -1,1 +1,4 @@
-# Models of the collections workspace are added here.
+from . import otc_dispute_reason
+from . import otc_dispute
+from . import account_move
+from . import res_partner

@@ -1,0 +1,52 @@
+from odoo import api, fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    otc_dispute_ids = fields.One2many("otc.dispute", "move_id", string="Disputes")
+    otc_disputed_amount = fields.Monetary(
+        string="Disputed Amount",
+        compute="_compute_otc_disputed_amount",
+        help="Amount under open dispute.",
+    )
+    otc_dispute_count = fields.Integer(compute="_compute_otc_disputed_amount")
+
+    @api.depends("otc_dispute_ids.state", "otc_dispute_ids.disputed_amount")
+    def _compute_otc_disputed_amount(self):
+        data = self.env["otc.dispute"]._read_group(
+            [("move_id", "in", self.ids), ("state", "=", "open")],
+            ["move_id"],
+            ["disputed_amount:sum", "__count"],
+        )
+        by_move = {move.id: (amount, count) for move, amount, count in data}
+        for move in self:
+            move.otc_disputed_amount, move.otc_dispute_count = by_move.get(
+                move.id, (0.0, 0)
+            )
+
+    def action_otc_open_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_collections.otc_dispute_action"
+        )
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {
+            "default_move_id": self.id,
+            "search_default_filter_open": 0,
+        }
+        return action
+
+    def action_otc_dispute(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open a Dispute"),
+            "res_model": "otc.dispute",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_move_id": self.id,
+                "default_disputed_amount": self.amount_residual,
+            },
+        }

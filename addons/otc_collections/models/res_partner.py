@@ -1,0 +1,43 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    otc_disputed_amount = fields.Monetary(
+        string="Disputed Amount",
+        compute="_compute_otc_disputed_amount",
+        currency_field="otc_dispute_currency_id",
+        help="Amount of this customer's invoices under open dispute, in the "
+        "current company.",
+    )
+    otc_open_dispute_count = fields.Integer(compute="_compute_otc_disputed_amount")
+    otc_dispute_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_otc_disputed_amount"
+    )
+
+    @api.depends_context("company")
+    def _compute_otc_disputed_amount(self):
+        data = self.env["otc.dispute"]._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "open"),
+            ],
+            ["partner_id"],
+            ["disputed_amount:sum", "__count"],
+        )
+        by_partner = {partner.id: (amount, count) for partner, amount, count in data}
+        for partner in self:
+            amount, count = by_partner.get(partner.commercial_partner_id.id, (0.0, 0))
+            partner.otc_disputed_amount = amount
+            partner.otc_open_dispute_count = count
+            partner.otc_dispute_currency_id = self.env.company.currency_id
+
+    def action_otc_open_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_collections.otc_dispute_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action

@@ -1,0 +1,1 @@
+from . import otc_dispute_reject_wizard
