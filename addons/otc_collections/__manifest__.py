@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Order to Cash - Collections",
-    "summary": "Collections desk: overdue customers, invoice disputes",
+    "summary": "Collections desk: overdue customers, disputes, promises to pay",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
@@ -16,9 +16,12 @@
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/otc_dispute_reason_data.xml",
+        "data/ir_cron_data.xml",
         "views/otc_collections_menus.xml",
         "views/otc_dispute_views.xml",
         "views/otc_dispute_reason_views.xml",
+        "views/otc_promise_views.xml",
+        "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",

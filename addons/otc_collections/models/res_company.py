@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    otc_promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=2,
+        help="Days after the promised date before an unpaid promise counts as "
+        "broken (bank transfers take time).",
+    )
