@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Order to Cash - Collections",
-    "summary": "Collections desk: overdue customers, disputes, promises to pay",
+    "summary": "Collections desk: worklists, disputes, promises to pay",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
@@ -21,9 +21,12 @@
         "views/otc_dispute_views.xml",
         "views/otc_dispute_reason_views.xml",
         "views/otc_promise_views.xml",
+        "views/otc_worklist_views.xml",
+        "views/otc_collector_rule_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
+        "wizards/otc_worklist_log_wizard_views.xml",
     ],
 }

@@ -3,5 +3,7 @@ from . import res_config_settings
 from . import otc_dispute_reason
 from . import otc_dispute
 from . import otc_promise
+from . import otc_collector_rule
+from . import otc_worklist
 from . import account_move
 from . import res_partner

@@ -4,6 +4,11 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    otc_default_collector_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        help="Collector of the customers that no rule and no manual choice assign.",
+    )
     otc_promise_grace_days = fields.Integer(
         string="Promise Grace Days",
         default=2,

@@ -4,6 +4,13 @@ from odoo import api, fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    otc_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        company_dependent=True,
+        tracking=True,
+        help="Chosen by hand: wins over the assignment rules.",
+    )
     otc_disputed_amount = fields.Monetary(
         string="Disputed Amount",
         compute="_compute_otc_disputed_amount",

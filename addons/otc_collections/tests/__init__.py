@@ -1,3 +1,4 @@
 from . import test_install
 from . import test_dispute
 from . import test_promise
+from . import test_worklist
