@@ -5,5 +5,10 @@ from . import otc_dispute
 from . import otc_promise
 from . import otc_collector_rule
 from . import otc_worklist
+from . import otc_dunning_policy
+from . import otc_dunning_level
+from . import otc_dunning_run
+from . import otc_dunning_communication
+from . import otc_dunning_communication_line
 from . import account_move
 from . import res_partner

@@ -4,6 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    otc_default_dunning_policy_id = fields.Many2one(
+        related="company_id.otc_default_dunning_policy_id", readonly=False
+    )
     otc_default_collector_id = fields.Many2one(
         related="company_id.otc_default_collector_id", readonly=False
     )

@@ -11,6 +11,19 @@ class ResPartner(models.Model):
         tracking=True,
         help="Chosen by hand: wins over the assignment rules.",
     )
+    otc_dunning_policy_id = fields.Many2one(
+        "otc.dunning.policy",
+        string="Dunning Policy",
+        company_dependent=True,
+        tracking=True,
+        help="Empty: the company's default dunning policy.",
+    )
+    otc_dunning_level = fields.Integer(
+        string="Dunning Level", company_dependent=True, readonly=True
+    )
+    otc_dunning_date = fields.Date(
+        string="Last Dunning", company_dependent=True, readonly=True
+    )
     otc_disputed_amount = fields.Monetary(
         string="Disputed Amount",
         compute="_compute_otc_disputed_amount",

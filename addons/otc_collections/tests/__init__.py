@@ -2,3 +2,4 @@ from . import test_install
 from . import test_dispute
 from . import test_promise
 from . import test_worklist
+from . import test_dunning

@@ -1,0 +1,234 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunning(OtcCreditCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.country_id = cls.env.ref("base.be")
+        cls.company.email = "ar@company.example.com"
+        cls.policy = cls.env["otc.dunning.policy"].create(
+            {
+                "name": "Test policy",
+                "company_id": cls.company.id,
+                "level_ids": [
+                    (
+                        0,
+                        0,
+                        {"sequence": 1, "name": "First", "days": 10, "min_amount": 50},
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 2,
+                            "name": "Second",
+                            "days": 30,
+                            "min_amount": 50,
+                            "channel_sms": True,
+                            "fee_amount": 15,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": 3,
+                            "name": "Final",
+                            "days": 60,
+                            "channel_letter": True,
+                            "channel_call": True,
+                            "interest_rate": 10,
+                            "credit_hold": True,
+                        },
+                    ),
+                ],
+            }
+        )
+        cls.company.otc_default_dunning_policy_id = cls.policy
+        cls.company.otc_default_collector_id = cls.collector
+        cls.customer.write(
+            {"mobile": "0470 12 34 56", "country_id": cls.env.ref("base.be").id}
+        )
+
+    def run_dunning(self, days=0, **kw):
+        run = self.env["otc.dunning.run"].create(
+            {"company_id": self.company.id, "date": self.today + timedelta(days=days)}
+        )
+        run._run(**kw)
+        return run
+
+    def comms(self, partner=None):
+        return self.env["otc.dunning.communication"].search(
+            [("partner_id", "=", (partner or self.customer).id)], order="id"
+        )
+
+    def test_levels_progress_one_at_a_time_and_idempotent(self):
+        invoice = self.make_invoice(self.customer, 100, days_ago=105)  # 75 days overdue
+        self.run_dunning()
+        self.assertEqual(self.comms().mapped("level_sequence"), [1], "no level skipped")
+        line = self.comms().line_ids
+        self.assertEqual(line.move_id, invoice)
+        self.assertEqual(line.days_overdue, 75)
+        self.run_dunning()
+        self.assertEqual(len(self.comms()), 1, "a second run the same day adds nothing")
+        self.run_dunning(days=5)
+        self.assertEqual(len(self.comms()), 1, "too soon after the first level")
+        self.run_dunning(days=20)
+        self.run_dunning(days=50)
+        self.assertEqual(self.comms().mapped("level_sequence"), [1, 2, 3])
+        partner = self.customer.with_company(self.company)
+        self.assertEqual(partner.otc_dunning_level, 3)
+
+    def test_allow_skip(self):
+        self.policy.allow_level_skip = True
+        self.make_invoice(self.customer, 100, days_ago=105)
+        self.run_dunning()
+        self.assertEqual(self.comms().mapped("level_sequence"), [3])
+
+    def test_minimum_amount_and_grace(self):
+        self.make_invoice(self.customer, 40, days_ago=50)  # 20 days overdue, under 50
+        self.run_dunning()
+        self.assertFalse(self.comms())
+        self.policy.level_ids.filtered(lambda lvl: lvl.sequence == 1).grace_days = 25
+        self.make_invoice(self.customer, 40, days_ago=50)  # now 80 overdue, 20 days
+        self.run_dunning()
+        self.assertFalse(self.comms(), "within the grace days")
+        self.run_dunning(days=14)
+        self.assertFalse(self.comms(), "34 days: one day short of 10 + 25")
+        self.run_dunning(days=15)
+        self.assertEqual(self.comms().mapped("level_sequence"), [1])
+
+    def test_disputed_and_promised_items_excluded(self):
+        disputed = self.make_invoice(self.customer, 300, days_ago=60)
+        self.env["otc.dispute"].create(
+            {
+                "move_id": disputed.id,
+                "disputed_amount": 300,
+                "reason_id": self.env.ref(
+                    "otc_collections.otc_dispute_reason_price"
+                ).id,
+            }
+        )
+        promised = self.make_invoice(self.customer, 200, days_ago=60)
+        self.env["otc.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "move_ids": [(6, 0, promised.ids)],
+                "promise_date": self.today + timedelta(days=10),
+                "amount": 200,
+            }
+        )
+        self.run_dunning()
+        self.assertFalse(self.comms())
+        other = self.make_invoice(self.customer, 100, days_ago=60)
+        self.run_dunning()
+        self.assertEqual(self.comms().line_ids.move_id, other)
+
+    def test_failure_leaves_nothing_and_rerun_completes(self):
+        second = self.env["res.partner"].create({"name": "Second", "is_company": True})
+        self.make_invoice(self.customer, 100, days_ago=60)
+        self.make_invoice(second, 100, days_ago=60)
+        Run = type(self.env["otc.dunning.run"])
+        original = Run._apply_batch
+        calls = []
+
+        def failing(run, batch):
+            calls.append(batch)
+            if len(calls) == 2:
+                raise RuntimeError("connection lost")
+            return original(run, batch)
+
+        with patch.object(Run, "_apply_batch", failing):
+            with self.assertRaises(RuntimeError):
+                self.run_dunning(batch_size=1)
+        self.assertFalse(self.env["otc.dunning.communication"].search([]))
+        self.run_dunning(batch_size=1)
+        self.assertEqual(
+            set(self.env["otc.dunning.communication"].search([]).partner_id.ids),
+            {self.customer.id, second.id},
+        )
+
+    def test_two_runs_at_once(self):
+        self.make_invoice(self.customer, 100, days_ago=60)
+        first = self.env["otc.dunning.run"].create({"company_id": self.company.id})
+        first._claim()
+        self.assertEqual(first.state, "running")
+        second = self.env["otc.dunning.run"].create({"company_id": self.company.id})
+        with self.assertRaisesRegex(UserError, "in progress"):
+            second._run()
+        self.assertFalse(self.comms())
+
+    def test_send_email_sms_fee(self):
+        self.make_invoice(self.customer, 100, days_ago=70)  # 40 days overdue
+        self.run_dunning()
+        self.run_dunning(days=20)
+        comm = self.comms()[-1]
+        self.assertEqual(comm.level_sequence, 2)
+        comm.with_user(self.collector).action_send()
+        self.assertEqual(comm.state, "sent")
+        mail = self.env["mail.mail"].search(
+            [("model", "=", comm._name), ("res_id", "=", comm.id)]
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertTrue(mail.attachment_ids, "the reminder is attached")
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(sms.number, "+32470123456")
+        self.assertEqual(comm.fee_move_id.amount_total, 15)
+        self.assertEqual(comm.fee_move_id.state, "posted")
+
+    def test_final_level_call_interest_and_hold(self):
+        self.policy.allow_level_skip = True
+        self.make_invoice(self.customer, 365, days_ago=130)  # 100 days overdue
+        self.run_dunning()
+        comm = self.comms()
+        self.assertEqual(comm.level_sequence, 3)
+        self.assertAlmostEqual(comm.interest_total, 10.0)  # 365 * 10% * 100/365
+        comm.action_send()
+        activity = self.customer.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual(activity.user_id, self.collector)
+        self.assertIn("+32470123456", activity.summary)
+        partner = self.customer.with_company(self.company)
+        self.assertTrue(partner.otc_credit_hold)
+        self.assertEqual(partner.otc_credit_hold_type, "auto")
+        self.assertAlmostEqual(comm.fee_move_id.amount_total, 10.0)
+
+    def test_preview_writes_nothing(self):
+        self.make_invoice(self.customer, 100, days_ago=60)
+        wizard = self.env["otc.dunning.run.wizard"].create(
+            {"company_id": self.company.id}
+        )
+        wizard.action_preview()
+        self.assertEqual(wizard.line_ids.partner_id, self.customer)
+        self.assertFalse(self.env["otc.dunning.communication"].search([]))
+        wizard.action_run()
+        self.assertEqual(len(self.comms()), 1)
+
+    def test_collector_cannot_edit_policies(self):
+        with self.assertRaises(AccessError):
+            self.policy.with_user(self.collector).write({"name": "Softer"})
+        self.make_invoice(self.customer, 100, days_ago=60)
+        run = (
+            self.env["otc.dunning.run"]
+            .with_user(self.collector)
+            .create({"company_id": self.company.id})
+        )
+        run._run()
+        self.assertEqual(len(self.comms()), 1)
+
+    def test_multi_company_run(self):
+        other = self.setup_other_company(name="Dunning Co")
+        self.make_invoice(self.customer, 100, days_ago=60, company_data=other)
+        self.run_dunning()
+        self.assertFalse(self.comms())
