@@ -40,7 +40,7 @@ class OtcDunningLevel(models.Model):
             "Reminder: your account shows an overdue balance. Please contact us or pay at your earliest convenience."
         ),
     )
-    fee_product_id = fields.Many2one("product.product", string="Fee Product")
+    fee_product_id = fields.Many2one("product.product")
     fee_amount = fields.Monetary(string="Fee")
     interest_rate = fields.Float(string="Late Interest (% per year)")
     interest_basis = fields.Selection(
