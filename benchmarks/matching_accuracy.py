@@ -1,0 +1,577 @@
+"""Accuracy and speed of the cash-application matcher on generated payments.
+
+This is a benchmark script, not a unit test (``tests/test_matching_accuracy.py``
+runs a small instance of it).  It needs neither Odoo nor a database: the engine
+modules are imported by path from ``addons/otc_order_to_cash/engine``, like
+``tests/conftest.py`` does.
+
+Data set (seeded, hence deterministic):
+
+* customers with names built from surnames of several countries, an optional
+  activity word and a legal form (``Müller Bau GmbH``, ``Rossi Trasporti
+  S.p.A.``), so that many names share words; one or two IBANs each, 60 % of
+  them known to the matcher, and a few learned payer names;
+* ``--items`` open items (``INV/2025/00001``..., dense numbering) spread over
+  the customers with a heavy tail (a few customers hold hundreds of items),
+  log-normal amounts, 8 % in USD, 15 % with a 2 % early-payment discount,
+  payment reference = number (70 %), an RF creditor reference (20 %) or
+  Odoo's per-customer reference (10 %), half with an origin order;
+* ``--lines`` statement lines, each generated from a case with a known truth:
+  exact references, references with typos or missing separators, no
+  reference, several invoices listed or not, partial payments, bank fees,
+  early-payment discounts, foreign currency, overpayments, RF references and
+  lines that pay none of the items.  Payer names vary like real ones
+  (upper case, accents dropped or transliterated, legal form respelled or
+  dropped, words swapped, truncated, one typo, a third party, empty).
+
+A line counts as right when the best proposal names the truth's items with
+the truth's amounts (in the currency the proposal states).  Printed per case
+and overall: precision of the automatic decisions (a decision on a line that
+pays nothing is wrong), share of paying lines auto-matched, share of the
+other paying lines whose truth is among the top-3 suggestions, lines/second
+(matching only; the index build is timed apart).
+
+Usage::
+
+    python3 benchmarks/matching_accuracy.py [--lines 10000] [--items 100000] [--seed 7]
+"""
+
+import argparse
+import datetime
+import importlib
+import random
+import sys
+import time
+import types
+from pathlib import Path
+
+ENGINE_DIR = (
+    Path(__file__).resolve().parent.parent / "addons" / "otc_order_to_cash" / "engine"
+)
+TODAY = datetime.date(2026, 6, 30)
+USD_RATE = 1.08  # USD per company currency unit, booking rate
+USD_RATE_TODAY = 1.11
+
+
+def load_engine(module_name):
+    """Import an engine module by path, as a member of a synthetic package."""
+    name = "_otc_engine_bench"
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = [str(ENGINE_DIR)]
+        sys.modules[name] = package
+    return importlib.import_module(f"{name}.{module_name}")
+
+
+SURNAMES = {
+    "de": "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann "
+    "Schäfer Koch Bauer Richter Klein Wolf Schröder Neumann Schwarz Zimmermann Braun "
+    "Krüger Hofmann Hartmann Lange Schmitt Werner Krause Meier Lehmann Köhler Jäger",
+    "fr": "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon "
+    "Laurent Lefèvre Michel Garçon Fournier Girard Bonnet Dupont Lambert Fontaine "
+    "Rousseau Vincent Muller Lefebvre Faure André Mercier Blanc Guérin Boyer Chevalier",
+    "it": "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno "
+    "Gallo Conti De Luca Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana",
+    "es": "García Fernández González Rodríguez López Martínez Sánchez Pérez Gómez "
+    "Martín Jiménez Ruiz Hernández Díaz Moreno Muñoz Álvarez Romero Alonso Gutiérrez",
+    "nl": "De Jong Jansen De Vries Van den Berg Van Dijk Bakker Janssen Visser Smit "
+    "Meijer De Boer Mulder De Groot Bos Vos Peters Hendriks Van Leeuwen Dekker",
+    "en": "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright "
+    "Thompson Evans Walker White Roberts Green Hall Wood Jackson Clarke Harris Baker",
+}
+ACTIVITIES = {
+    "de": "Bau Logistik Maschinenbau Elektro Holz Metallbau Handel Technik Transporte",
+    "fr": "Transports Bâtiment Distribution Services Électricité Menuiserie Négoce",
+    "it": "Trasporti Costruzioni Impianti Meccanica Alimentari Commerciale Servizi",
+    "es": "Construcciones Transportes Distribuciones Ingeniería Servicios Alimentación",
+    "nl": "Bouw Transport Techniek Handel Installatie Groothandel Logistiek",
+    "en": "Trading Logistics Engineering Supplies Construction Foods Textiles Services",
+}
+LEGAL = {
+    "de": ["GmbH", "AG", "GmbH & Co. KG", "e.K.", "KG"],
+    "fr": ["SARL", "SA", "SAS", "S.A.R.L.", "EURL"],
+    "it": ["S.p.A.", "S.r.l.", "SRL", "SpA", "S.n.c."],
+    "es": ["S.L.", "S.A.", "SL", "SLU"],
+    "nl": ["B.V.", "BV", "N.V.", "VOF"],
+    "en": ["Ltd", "Limited", "Inc.", "LLC", "PLC", "& Sons Ltd", "Corp."],
+}
+TRANSLIT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS"}
+)
+ACCENTS = str.maketrans("éèêëàâçîïôûùíóúñáÉÈÀÇÍÓÚÑÁ", "eeeeaaciiouuiounaEEACIOUNA")
+NOISE_LABELS = [
+    "Payment",
+    "Zahlung",
+    "Virement",
+    "Pagamento",
+    "Thank you",
+    "SEPA CREDIT TRANSFER",
+    "",
+    "Rechnung",
+    "Facture",
+]
+NOTHING_LABELS = [
+    "Interest Q2",
+    "Refund supplier 4711",
+    "Transfer from savings",
+    "Tax refund 2025",
+    "Insurance claim 88231",
+    "Rent deposit return",
+    "Cash deposit",
+    "Salary correction",
+]
+
+
+class World:
+    """Generated customers, items and known payer facts."""
+
+    def __init__(self, m, refs, n_items, rng):
+        self.m = m
+        self.rng = rng
+        n_customers = max(20, n_items // 8)
+        self.customers = []  # (id, name, country, ibans)
+        for cid in range(1, n_customers + 1):
+            country = rng.choice(list(SURNAMES))
+            name = self._company_name(country)
+            ibans = [self._iban(cid, k) for k in range(1 + (rng.random() < 0.2))]
+            self.customers.append((cid, name, country, ibans))
+        weights = [rng.paretovariate(1.3) for _c in self.customers]
+        owners = rng.choices(range(n_customers), weights=weights, k=n_items)
+        self.items = []
+        self.by_customer = {}
+        for k in range(n_items):
+            cust = self.customers[owners[k]]
+            year = 2025 if k < n_items // 2 else 2026
+            seq = k + 1 if year == 2025 else k + 1 - n_items // 2
+            number = "INV/%d/%05d" % (year, seq)
+            inv_date = datetime.date(2026, 6, 1) - datetime.timedelta(
+                days=int((n_items - k) / n_items * 400)
+            )
+            residual = round(min(60000.0, rng.lognormvariate(6.3, 1.1)) + 5, 2)
+            currency, residual_currency = "", None
+            if rng.random() < 0.08:
+                currency = "USD"
+                residual_currency = residual
+                residual = round(residual / USD_RATE, 2)
+            discount = discount_date = discount_currency = None
+            if rng.random() < 0.15:
+                discount_date = TODAY + datetime.timedelta(days=rng.randint(-5, 20))
+                discount = round(residual * 0.02, 2)
+                if currency:
+                    discount_currency = round(residual_currency * 0.02, 2)
+            roll = rng.random()
+            rf = ""
+            if roll < 0.7:
+                payment_ref = number
+            elif roll < 0.9:
+                rf = refs.rf_encode("%d%07d" % (cust[0], k + 1))
+                payment_ref = rf
+            else:
+                payment_ref = "CUST/%d" % cust[0]
+            item = m.OpenItem(
+                id=k + 1,
+                customer_id=cust[0],
+                customer_name=cust[1],
+                residual=residual,
+                number=number,
+                payment_ref=payment_ref,
+                rf_ref=rf,
+                order_ref="S%05d" % (k + 1) if rng.random() < 0.5 else "",
+                currency=currency,
+                residual_currency=residual_currency,
+                due_date=inv_date + datetime.timedelta(days=30),
+                discount=discount or 0.0,
+                discount_currency=discount_currency,
+                discount_date=discount_date,
+            )
+            self.items.append(item)
+            self.by_customer.setdefault(cust[0], []).append(item)
+        self.cust_by_id = {c[0]: c for c in self.customers}
+        accounts = {}
+        for cid, _name, _country, ibans in self.customers:
+            for iban in ibans:
+                if rng.random() < 0.6:
+                    accounts[iban] = cid
+        learned = {}
+        for cid, _name, _country, _ibans in rng.sample(
+            self.customers, n_customers // 50
+        ):
+            learned["ACCOUNTS PAYABLE DEPT %d" % cid] = cid
+        self.learned = learned
+        self.known = m.KnownPayers(accounts=accounts, names=learned)
+
+    def _company_name(self, country):
+        rng = self.rng
+        surname = rng.choice(SURNAMES[country].split())
+        if rng.random() < 0.25:
+            surname += " " + rng.choice(SURNAMES[country].split())
+        parts = [surname]
+        if rng.random() < 0.6:
+            parts.append(rng.choice(ACTIVITIES[country].split()))
+        if rng.random() < 0.9:
+            parts.append(rng.choice(LEGAL[country]))
+        return " ".join(parts)
+
+    def _iban(self, cid, k):
+        return "DE%02d%018d" % ((cid * 7 + k) % 97, cid * 1000 + k)
+
+
+def payer_name(rng, name, world):
+    """How a bank might hand over the name of ``name``'s company."""
+    roll = rng.random()
+    if roll < 0.03:
+        return ""
+    if roll < 0.08:  # a third party pays
+        return world._company_name(rng.choice(list(SURNAMES)))
+    out = name
+    if rng.random() < 0.5:
+        out = out.upper()
+    if rng.random() < 0.5:
+        out = out.translate(TRANSLIT if rng.random() < 0.5 else ACCENTS).translate(
+            ACCENTS
+        )
+    words = out.split()
+    if rng.random() < 0.3 and len(words) > 1:  # legal form dropped
+        words = words[:-1]
+    if rng.random() < 0.15 and len(words) > 1:
+        words = words[1:] + words[:1]
+    out = " ".join(words)
+    if rng.random() < 0.15:
+        out = typo(rng, out, letters=True)
+    if rng.random() < 0.15:
+        out = out[:18]
+    return out
+
+
+def typo(rng, text, letters=False):
+    pos = [i for i, c in enumerate(text) if (c.isalpha() if letters else c.isdigit())]
+    if not pos:
+        return text
+    i = rng.choice(pos)
+    kind = rng.random()
+    if kind < 0.35 and i + 1 < len(text) and text[i + 1] != text[i]:
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    if kind < 0.7:
+        alphabet = "abcdefghijklmnopqrstuvwxyz" if letters else "0123456789"
+        c = rng.choice([a for a in alphabet if a != text[i].lower()])
+        return text[:i] + c + text[i + 1 :]
+    return text[:i] + text[i + 1 :]
+
+
+def quote(rng, number):
+    """A correct but differently typed document number."""
+    prefix, year, seq = number.split("/")
+    roll = rng.random()
+    if roll < 0.55:
+        return number
+    if roll < 0.7:
+        return "%s %s %s" % (prefix, year, seq)
+    if roll < 0.8:
+        return "%s%s%s" % (prefix, year, seq)
+    if roll < 0.9:
+        return ("%s/%s/%d" % (prefix, year, int(seq))).lower()
+    return "%s%s %s" % (prefix, year, seq[1:] if seq.startswith("0") else seq)
+
+
+def mistype(rng, number):
+    """A document number with one typo, as payers make them."""
+    roll = rng.random()
+    if roll < 0.25:
+        i = number.rfind("0")
+        return number[:i] + "O" + number[i + 1 :]
+    prefix, year, seq = number.split("/")
+    return "%s/%s/%s" % (prefix, year, typo(rng, seq))
+
+
+def label_with(rng, refs_text, line_date):
+    head = rng.choice(["", "", "Payment ", "Invoice ", "Rechnung ", "Facture ", "Ref "])
+    tail = rng.choice(["", "", " thanks", " %s" % line_date.isoformat(), " EUR"])
+    return head + refs_text + tail
+
+
+class Generator:
+    CASES = [
+        ("exact reference", 0.28),
+        ("reference with typo", 0.10),
+        ("no reference", 0.14),
+        ("several invoices listed", 0.05),
+        ("several invoices, no reference", 0.04),
+        ("partial payment", 0.05),
+        ("bank fee deducted", 0.07),
+        ("early-payment discount", 0.05),
+        ("foreign currency", 0.05),
+        ("overpayment", 0.02),
+        ("RF creditor reference", 0.05),
+        ("pays nothing", 0.10),
+    ]
+
+    def __init__(self, world, refs, rng):
+        self.w = world
+        self.refs = refs
+        self.rng = rng
+        self.used = set()
+        self.pools = {
+            "usd": [it for it in world.items if it.currency],
+            "disc": [it for it in world.items if it.discount and not it.currency],
+            "rf": [it for it in world.items if it.rf_ref],
+            "eur": [it for it in world.items if not it.currency],
+        }
+
+    def _take(self, pool):
+        for _try in range(1000):
+            it = self.rng.choice(self.w.items if pool is None else self.pools[pool])
+            if it.id not in self.used:
+                self.used.add(it.id)
+                return it
+        raise RuntimeError("not enough items for so many lines")
+
+    def _common(self, it):
+        rng = self.rng
+        cust = self.w.cust_by_id[it.customer_id]
+        if rng.random() < 0.85:
+            account = rng.choice(cust[3])
+        else:
+            account = "FR76%023d" % rng.randrange(10**22)
+        name = payer_name(rng, cust[1], self.w)
+        if account in self.w.known.accounts and rng.random() < 0.05:
+            name = "ACCOUNTS PAYABLE DEPT %d" % it.customer_id
+        for learned, cid in self.w.learned.items():
+            if cid == it.customer_id and rng.random() < 0.5:
+                name = learned
+        return name, account
+
+    def line(self, case, n):
+        rng = self.rng
+        m = self.w.m
+        line_date = TODAY - datetime.timedelta(days=rng.randint(0, 5))
+        if case == "pays nothing":
+            amount = round(rng.lognormvariate(6, 1.2) + 1, 2)
+            name = rng.choice(["Bank Interest", "Tax Office", "", "J. Doe"])
+            if rng.random() < 0.5:
+                name = self.w._company_name(rng.choice(list(SURNAMES)))
+            line = m.StatementLine(
+                id=n,
+                amount=amount,
+                date=line_date,
+                label=rng.choice(NOTHING_LABELS),
+                partner_name=name,
+                account_number="GB29%018d" % rng.randrange(10**17),
+            )
+            return line, None
+        if case in ("several invoices listed", "several invoices, no reference"):
+            return self._several(case, n, line_date)
+        pool = {
+            "foreign currency": "usd",
+            "early-payment discount": "disc",
+            "RF creditor reference": "rf",
+        }.get(case, "eur")
+        it = self._take(pool)
+        if case == "early-payment discount":
+            line_date = min(line_date, it.discount_date)
+        name, account = self._common(it)
+        amount = it.residual
+        fc_amount = None
+        apply = it.residual
+        with_ref = True
+        number = it.number if it.payment_ref.startswith("INV") else it.payment_ref
+        if it.rf_ref:
+            number = it.number if rng.random() < 0.5 else it.rf_ref
+        text = quote(rng, number) if number.startswith("INV") else number
+        if case == "reference with typo":
+            text = mistype(rng, it.number)
+        elif case == "no reference":
+            with_ref = False
+        elif case == "partial payment":
+            with_ref = rng.random() < 0.85
+            amount = round(it.residual * rng.uniform(0.2, 0.8), 2)
+            apply = amount
+        elif case == "bank fee deducted":
+            with_ref = rng.random() < 0.7
+            fee = round(rng.uniform(0.3, 5.0), 2)
+            amount = round(it.residual - fee, 2)
+        elif case == "early-payment discount":
+            with_ref = rng.random() < 0.7
+            amount = round(it.residual - it.discount, 2)
+        elif case == "foreign currency":
+            with_ref = rng.random() < 0.6
+            fc_amount = it.residual_currency
+            apply = it.residual_currency
+            amount = round(it.residual_currency / USD_RATE_TODAY, 2)
+        elif case == "overpayment":
+            amount = round(it.residual * rng.uniform(1.01, 1.2), 2)
+        elif case == "RF creditor reference":
+            text = self.refs.rf_format(it.rf_ref)
+            if rng.random() < 0.2:
+                text = text[:-1] + str((int(text[-1], 36) + 1) % 10)
+        label = (
+            label_with(rng, text, line_date) if with_ref else rng.choice(NOISE_LABELS)
+        )
+        line = m.StatementLine(
+            id=n,
+            amount=amount,
+            date=line_date,
+            label=label,
+            partner_name=name,
+            account_number=account,
+            amount_currency=fc_amount,
+            currency="USD" if fc_amount is not None else "",
+        )
+        return line, {it.id: apply}
+
+    def _several(self, case, n, line_date):
+        rng = self.rng
+        m = self.w.m
+        for _try in range(1000):
+            first = self._take("eur")
+            mine = [
+                it
+                for it in self.w.by_customer[first.customer_id]
+                if not it.currency and (it.id not in self.used or it is first)
+            ]
+            if len(mine) >= 3:
+                break
+            self.used.discard(first.id)
+        mine.sort(key=lambda it: (it.due_date, it.id))
+        k = rng.choice([2, 2, 3, 3, 4]) if case == "several invoices listed" else 2
+        if case == "several invoices, no reference":
+            k = rng.choice([2, 2, 3])
+            chosen = rng.sample(mine[:8], min(k, len(mine[:8])))
+        else:
+            chosen = rng.sample(mine, min(k, len(mine)))
+        for it in chosen:
+            self.used.add(it.id)
+        name, account = self._common(chosen[0])
+        amount = round(sum(it.residual for it in chosen), 2)
+        if case == "several invoices listed":
+            sep = rng.choice([", ", " ", " / ", " + "])
+            label = label_with(
+                rng, sep.join(quote(rng, it.number) for it in chosen), line_date
+            )
+        else:
+            label = rng.choice(NOISE_LABELS)
+        line = m.StatementLine(
+            id=n,
+            amount=amount,
+            date=line_date,
+            label=label,
+            partner_name=name,
+            account_number=account,
+        )
+        return line, {it.id: it.residual for it in chosen}
+
+    def lines(self, count):
+        names = [c for c, _w in self.CASES]
+        weights = [w for _c, w in self.CASES]
+        cases = self.rng.choices(names, weights=weights, k=count)
+        return [(case,) + self.line(case, n) for n, case in enumerate(cases)]
+
+
+def is_right(proposal, truth):
+    if proposal is None or truth is None:
+        return False
+    got = dict(proposal.allocations)
+    if set(got) != set(truth):
+        return False
+    return all(abs(got[k] - v) < 0.011 for k, v in truth.items())
+
+
+def run(n_lines=10000, n_items=100000, seed=7, verbose=True):
+    """Generate, match and score; returns the overall and per-case figures."""
+    m = load_engine("matching")
+    refs = load_engine("references")
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    world = World(m, refs, n_items, rng)
+    gen = Generator(world, refs, rng)
+    lines = gen.lines(n_lines)
+    t1 = time.perf_counter()
+    matcher = m.Matcher(world.items, world.known)
+    t2 = time.perf_counter()
+    results = [
+        (case, truth, matcher.match_and_decide(line)) for case, line, truth in lines
+    ]
+    t3 = time.perf_counter()
+    stats = {}
+    for case, truth, (_props, decision) in results:
+        for key in (case, "overall"):
+            s = stats.setdefault(
+                key,
+                dict(n=0, paying=0, auto=0, auto_paying=0, auto_ok=0, rest=0, top3=0),
+            )
+            s["n"] += 1
+            s["paying"] += truth is not None
+            if decision.auto:
+                s["auto"] += 1
+                s["auto_paying"] += truth is not None
+                s["auto_ok"] += is_right(decision.proposal, truth)
+            elif truth is not None:
+                s["rest"] += 1
+                s["top3"] += any(is_right(p, truth) for p in decision.suggestions)
+    figures = {}
+    for key, s in stats.items():
+        figures[key] = dict(
+            lines=s["n"],
+            precision=s["auto_ok"] / s["auto"] if s["auto"] else None,
+            auto_share=s["auto_paying"] / s["paying"] if s["paying"] else None,
+            top3_rest=s["top3"] / s["rest"] if s["rest"] else None,
+            wrong_auto=s["auto"] - s["auto_ok"],
+        )
+    timing = dict(
+        generate=t1 - t0,
+        index=t2 - t1,
+        match=t3 - t2,
+        lines_per_second=n_lines / (t3 - t2) if t3 > t2 else 0.0,
+    )
+    if verbose:
+        report(figures, timing, n_lines, n_items, seed)
+    return figures, timing
+
+
+def _pct(v):
+    return "-" if v is None else "%.2f %%" % (100 * v)
+
+
+def report(figures, timing, n_lines, n_items, seed):
+    print(f"{n_lines} lines against {n_items} open items, seed {seed}\n")
+    print(
+        "| case | lines | auto precision | auto-matched | top-3 of the rest | wrong autos |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    order = [c for c, _w in Generator.CASES] + ["overall"]
+    for key in order:
+        f = figures.get(key)
+        if f is None:
+            continue
+        print(
+            "| %s | %d | %s | %s | %s | %d |"
+            % (
+                key,
+                f["lines"],
+                _pct(f["precision"]),
+                _pct(f["auto_share"]),
+                _pct(f["top3_rest"]),
+                f["wrong_auto"],
+            )
+        )
+    print(
+        "\ngenerate %.1f s, index %.1f s, match %.1f s: %.0f lines/s"
+        % (
+            timing["generate"],
+            timing["index"],
+            timing["match"],
+            timing["lines_per_second"],
+        )
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lines", type=int, default=10000)
+    parser.add_argument("--items", type=int, default=100000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    run(args.lines, args.items, args.seed)
+
+
+if __name__ == "__main__":
+    main()
