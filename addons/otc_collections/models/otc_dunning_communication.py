@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
@@ -104,8 +104,17 @@ class OtcDunningCommunication(models.Model):
                 "otc_collections.mail_template_otc_dunning"
             )
             if partner.email:
+                email_values = {}
+                if self.level_id.attach_statement:
+                    email_values["attachment_ids"] = [
+                        Command.link(attachment.id)
+                        for attachment in template.attachment_ids
+                        | self._statement_attachment()
+                    ]
                 template.send_mail(
-                    self.id, email_layout_xmlid="mail.mail_notification_light"
+                    self.id,
+                    email_layout_xmlid="mail.mail_notification_light",
+                    email_values=email_values or None,
                 )
             else:
                 notes.append(self.env._("No email address: the email was not sent."))
@@ -133,6 +142,13 @@ class OtcDunningCommunication(models.Model):
         )
         for note in notes:
             self.message_post(body=note, subtype_xmlid="mail.mt_note")
+
+    def _statement_attachment(self):
+        """The customer's statement PDF, open items as of the reminder date."""
+        self.ensure_one()
+        return self.env["otc.statement.wizard"]._attachment_for(
+            self.partner_id, self.company_id, self.date, self._name, self.id
+        )
 
     def _customer_number(self, partner):
         """The customer's mobile (else phone) in E.164, or False."""

@@ -33,6 +33,10 @@ class OtcDunningLevel(models.Model):
             "otc_collections.mail_template_otc_dunning", raise_if_not_found=False
         ),
     )
+    attach_statement = fields.Boolean(
+        help="Attach the customer's statement of account (open items as of the "
+        "reminder date, with their aging) to the reminder email.",
+    )
     sms_body = fields.Text(
         string="SMS Text",
         translate=True,

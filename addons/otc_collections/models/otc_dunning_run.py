@@ -361,7 +361,16 @@ class OtcDunningRun(models.Model):
                     "channel_call": dunning_engine.CHANNEL_CALL in result.channels,
                 }
             )
-        communications = Communication.create(vals_list) if vals_list else Communication
+        # A run creates thousands: no "created" note and no follower per record.
+        communications = (
+            Communication.with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                tracking_disable=True,
+            ).create(vals_list)
+            if vals_list
+            else Communication
+        ).with_context(self.env.context)
         # Lines in one statement: a run writes as many as it reads items.
         line_rows = [
             (

@@ -313,6 +313,12 @@ class OtcWorklist(models.Model):
         action["context"]["default_kind"] = "note"
         return action
 
+    def action_statement(self):
+        self.ensure_one()
+        return self.env["otc.statement.wizard"]._action_open(
+            self.partner_id, self.company_id
+        )
+
     def action_open_partner(self):
         self.ensure_one()
         return {

@@ -13,3 +13,6 @@ class ResConfigSettings(models.TransientModel):
     otc_promise_grace_days = fields.Integer(
         related="company_id.otc_promise_grace_days", readonly=False
     )
+    otc_aging_buckets = fields.Char(
+        related="company_id.otc_aging_buckets", readonly=False
+    )

@@ -3,3 +3,4 @@ from . import test_dispute
 from . import test_promise
 from . import test_worklist
 from . import test_dunning
+from . import test_statement

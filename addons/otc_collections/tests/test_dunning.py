@@ -232,3 +232,22 @@ class TestDunning(OtcCreditCommon):
         self.make_invoice(self.customer, 100, days_ago=60, company_data=other)
         self.run_dunning()
         self.assertFalse(self.comms())
+
+    def test_broken_promise_resumes_dunning(self):
+        invoice = self.make_invoice(self.customer, 300, days_ago=60)
+        promise = self.env["otc.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "move_ids": [(6, 0, invoice.ids)],
+                "promise_date": self.today + timedelta(days=3),
+                "amount": 300,
+            }
+        )
+        self.run_dunning()
+        self.assertFalse(self.comms(), "protected by the promise")
+        # Nothing paid: ten days later the promise is broken, dunning resumes.
+        promise._check_promises(today=self.today + timedelta(days=10))
+        self.assertEqual(promise.state, "broken")
+        self.run_dunning(days=10)
+        self.assertEqual(self.comms().line_ids.move_id, invoice)
