@@ -38,4 +38,7 @@
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
     ],
+    "demo": [
+        "demo/otc_collections_demo.xml",
+    ],
 }
