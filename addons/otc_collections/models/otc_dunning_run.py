@@ -1,3 +1,4 @@
+import logging
 import time
 
 import psycopg2
@@ -7,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
 from ..engine import dunning as dunning_engine
+
+_logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 STALE_RUN = "2 hours"
@@ -152,8 +155,17 @@ class OtcDunningRun(models.Model):
             self.env.cr.commit()  # pylint: disable=invalid-commit
             try:
                 run._run(commit=True)
-            except UserError:
+            except UserError as error:
+                # Another run of the company is going on: say so on this one
+                # and go on with the other companies.
                 self.env.cr.rollback()
+                run.write({"state": "failed", "error": str(error)})
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            except Exception:
+                # _run() recorded the failure on the run; the other companies
+                # are still dunned today.
+                self.env.cr.rollback()
+                _logger.exception("Dunning run of %s failed", company.name)
 
     def _claim(self):
         """Mark the run running, unless another run of its company is."""
