@@ -42,7 +42,12 @@ the customer's other open items:
 * several unreferenced items: ``subset.find_subset`` over the customer's
   oldest open items (bounded size, count and work);
 * items with the exact amount but no customer evidence are kept as weak
-  proposals, so that a suggestion exists when nothing identifies the payer.
+  proposals, so that a suggestion exists when nothing identifies the payer
+  (and so are items whose residual minus early-payment discount is the
+  amount);
+* nothing fits a named customer: one low suggestion per reading, the oldest
+  items the amount does not cover (partial payment, oldest first) and the
+  largest item below the amount (overpayment).
 
 Amounts are compared in the line's foreign currency when the line and the
 item both have an amount in it, otherwise in company currency; the proposal
@@ -57,9 +62,26 @@ Scoring: a proposal's strength is the sum of its reasons' contributions:
 * item identification, at most ``W_REFERENCE`` (0.5): exact reference 1.0,
   without its prefix 0.85, one typo 0.7, averaged over the proposal's items;
 * amount: exact 0.40, discount 0.35, bank fee 0.30, partial or overpayment of
-  a referenced item 0.10, a combination of unreferenced items 0.25, plus 0.15
-  when the customer has no other item with that amount (0.10 for a unique
-  combination, 0.10 for an amount unique among all items).
+  a referenced item 0.10, a combination of unreferenced items 0.32, plus 0.15
+  when the customer has no other item with that amount (0.15 for a unique
+  combination of up to three items, 0.10 for an amount unique among all
+  items); a unique combination of up to three of the customer's
+  ``OLDEST_WINDOW`` oldest items, the customer known by a fact and no
+  reference fitting the amount, adds 0.05 (customers pay oldest first).
+  Combinations are only searched for customers identified with confidence
+  ``SUBSET_MIN_CONFIDENCE`` or more;
+* name + amount, 0.15: a name shared by several customers (damped, see
+  ``NAMESAKE_DAMPING``) still identifies the payer when exactly one item in
+  the whole amount index has the line's amount and belongs to a customer
+  named like the payer, the payer names that customer fully (similarity at
+  least ``NAMESAKE_SIMILARITY``, legal form not contradicted), and the
+  number of such items expected by chance (items the namesakes hold times
+  the share of items with exactly that amount, estimated from the amount's
+  neighbourhood) stays below ``CHANCE_MAX``;
+* bank fee isolation, 0.05: a fee reading of a customer known by a fact
+  (account, learned name or pattern, customer reference) whose other items
+  are all well below the amount (no partial payment or overpayment of
+  another item is possible) and with no reference fitting the amount.
 
 ``score`` is the strength clipped to [0, 1].  ``decide`` auto-reconciles only
 when the best score reaches ``auto_threshold`` *and* its strength exceeds the
@@ -72,7 +94,7 @@ pass; two equally good readings never do.  The weights were calibrated with
 import datetime
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import names, references, subset
 
@@ -96,12 +118,20 @@ A_SUBSET_FEE = 0.15
 A_UNIQUE = 0.15
 A_UNIQUE_SUBSET = 0.15
 A_UNIQUE_GLOBAL = 0.10
+A_UNIQUE_NAMED = 0.15
+# expected number of namesake items having the amount by chance, at most
+CHANCE_MAX = 0.01
+DENSITY_PCT = 10.0  # half-width of the window the amount density is taken on
+A_ISOLATED = 0.05
+A_OLDEST = 0.05
+OLDEST_WINDOW = 10  # a customer's oldest items, for combinations
+ISOLATION_SHARE = 0.8  # other items above this share of the amount compete
 # one key shared by more items than this names a customer, not a document
 MAX_ITEMS_PER_KEY = 3
 MIN_DIGITS = 5
 MIN_FUZZY_DIGITS = 6
 AMOUNT_ONLY_MAX = 5
-SUBSET_MIN_CONFIDENCE = 0.5
+SUBSET_MIN_CONFIDENCE = 0.25
 NAMESAKE_SIMILARITY = 0.95
 OTHER_LEGAL_FORM = 0.1
 NAMESAKE_DAMPING = 0.25  # name evidence / namesakes ** this
@@ -115,6 +145,13 @@ EXACT, DISCOUNT, FEE, PARTIAL, OVER, NONE = (
     "none",
 )
 _FITS = (EXACT, DISCOUNT, FEE)
+# customer evidence that is a recorded fact, not a resemblance
+_FACTS = (
+    "payer account known",
+    "payer name learned",
+    "reference pattern learned",
+    "customer reference found",
+)
 
 
 @dataclass(frozen=True)
@@ -299,6 +336,8 @@ class Matcher:
         self._widths = {
             p: sorted(c, key=lambda w: (-c[w], w))[:3] for p, c in self._widths.items()
         }
+        # all amounts, sorted: how crowded an amount is, for chance estimates
+        self._all_cents = sorted(e.cents for e in self._entries if e.cents > 0)
         self._accounts = {
             references.compact(a): c for a, c in self.known.accounts.items()
         }
@@ -379,6 +418,7 @@ class Matcher:
         for cust in sorted(customers, key=str):
             proposals.extend(self._customer_proposals(ctx, cust))
         proposals.extend(self._amount_only(ctx, customers))
+        proposals = self._named_unique(ctx, proposals)
         return self._rank(proposals)
 
     def decide(self, proposals):
@@ -746,6 +786,24 @@ class Matcher:
         hi = bisect_right(values, target + self._tolerance(target))
         return [(i, FEE) for i in by_value[lo:hi] if self._classify(ctx, [i])[0] == FEE]
 
+    def _isolated(self, ctx, cust, scheme, values):
+        """The customer's only item near the amount offers the only reading.
+
+        A bank fee makes the amount inexact, and an amount a little under an
+        item is also what a partial payment of a larger item, or an
+        overpayment of a slightly smaller one, looks like.  The fee reading
+        is safe when the customer has no other item from ``ISOLATION_SHARE``
+        of the amount upwards, and no reference in the text fits the amount.
+        Only for a customer known by a fact: a name alone is what a line
+        paying nothing, from a look-alike company, also brings.
+        """
+        facts = ctx.evidence.get(cust, {})
+        if not any(text in facts for text in _FACTS) or self._hit_fits(ctx):
+            return False
+        target = ctx.fcents if scheme else ctx.cents
+        lo = bisect_left(values, int(target * ISOLATION_SHARE))
+        return len(values) - lo == 1
+
     def _unreferenced(self, ctx, cust):
         scheme = ctx.fcur if ctx.fcur else ""
         values, by_value, oldest = self._customer_entries(cust, scheme)
@@ -762,6 +820,14 @@ class Matcher:
                 reasons.append(
                     Reason("only open item of the customer with this amount", A_UNIQUE)
                 )
+                if kind == FEE and self._isolated(ctx, cust, scheme, values):
+                    reasons.append(
+                        Reason(
+                            "no other open item of the customer the amount "
+                            "could partly pay",
+                            A_ISOLATED,
+                        )
+                    )
             props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
         if props and not fee_only:
             return props
@@ -772,18 +838,29 @@ class Matcher:
         if len(oldest) > 1 and strong and not ctx.settled:
             found = self._subset(ctx, oldest, scheme, unique=True)
             if found is not None and (found[1] or not props):
-                props.append(self._subset_proposal(ctx, cust, scheme, *found))
-        if props:
-            return props
-        if oldest:
-            # nothing fits: the oldest item, as a low suggestion for the user
-            i = oldest[0]
+                prop = self._subset_proposal(ctx, cust, scheme, *found, oldest=oldest)
+                props.append(prop)
+                if found[1]:
+                    return props
+        # nothing fits exactly (a fee away at best): low suggestions, ranked
+        # after the fee readings, one per other reading: a partial payment of
+        # the oldest items the amount does not cover (customers pay their
+        # oldest invoices first) and an overpayment of the largest item below
+        # the amount; else the oldest item
+        target = ctx.fcents if scheme else ctx.cents
+        larger = [i for i in oldest if self._values([i], scheme)[0][0] > target]
+        below = by_value[: bisect_left(values, target)]
+        picks = larger[: max(1, self.config.suggestions - 1)]
+        if below:
+            picks.append(below[-1])
+        picks = picks or oldest[:1]
+        for i in picks:
             kind, sch, total, _d = self._classify(ctx, [i])
             reasons = self._amount_reasons(kind, ctx, total, sch, False)
-            return [self._proposal(ctx, cust, [i], kind, sch, reasons)]
-        return []
+            props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
+        return props
 
-    def _subset_proposal(self, ctx, cust, scheme, chosen, exact_sum, unique):
+    def _subset_proposal(self, ctx, cust, scheme, chosen, exact_sum, unique, oldest=()):
         reasons = [
             Reason(
                 "several invoices add up to the amount",
@@ -794,8 +871,26 @@ class Matcher:
             # the fewer the items, the less likely a sum is a coincidence
             bonus = A_UNIQUE_SUBSET if len(chosen) <= 3 else A_UNIQUE_SUBSET / 3
             reasons.append(Reason("only such combination", round(bonus, 4)))
+            if len(chosen) <= 3 and self._oldest_of_known(ctx, cust, chosen, oldest):
+                reasons.append(
+                    Reason("combination of the customer's oldest items", A_OLDEST)
+                )
         kind = EXACT if exact_sum else FEE
         return self._proposal(ctx, cust, chosen, kind, scheme, reasons, "subset")
+
+    def _oldest_of_known(self, ctx, cust, chosen, oldest):
+        """All ``chosen`` among the customer's oldest items, customer a fact.
+
+        Customers settle their oldest invoices first; a unique exact sum
+        among the oldest few of a customer known by account or learned
+        facts leaves little room for coincidence.  Not when a reference in
+        the text fits the amount: that is another reading.
+        """
+        facts = ctx.evidence.get(cust, {})
+        if not any(text in facts for text in _FACTS) or self._hit_fits(ctx):
+            return False
+        head = set(oldest[:OLDEST_WINDOW])
+        return all(i in head for i in chosen)
 
     def _subset(self, ctx, idxs, scheme, unique=False):
         cfg = self.config
@@ -847,7 +942,99 @@ class Matcher:
                 props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
             if props:
                 break
+        # an early-payment discount taken by an unidentified payer is the next
+        # most telling reading (an exact amount elsewhere may be a coincidence)
+        keys = [ctx.cents] + ([(ctx.fcur, ctx.fcents)] if ctx.fcur else [])
+        for key in keys:
+            bucket = self._by_net_cents.get(key, [])
+            fresh = [i for i in bucket if self._entries[i].cust not in known_customers]
+            for i in fresh[:AMOUNT_ONLY_MAX]:
+                kind, sch, total, _d = self._classify(ctx, [i])
+                if kind != DISCOUNT:
+                    continue
+                cust = self._entries[i].cust
+                reasons = self._amount_reasons(kind, ctx, total, sch, False)
+                self._name_for(ctx, cust)
+                props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
         return props
+
+    def _density(self, cents):
+        """Share of all items whose amount is exactly ``cents``, estimated.
+
+        Taken as the number of items within ``DENSITY_PCT`` percent of the
+        amount per cent of that window, over the number of items.
+        """
+        if not self._all_cents:
+            return 0.0
+        width = max(1, int(cents * DENSITY_PCT / 100))
+        lo = bisect_left(self._all_cents, cents - width)
+        hi = bisect_right(self._all_cents, cents + width)
+        return (hi - lo) / (2 * width + 1) / len(self._all_cents)
+
+    def _named_unique(self, ctx, proposals):
+        """Credit the only exact-amount item among customers named like the payer.
+
+        A name shared by several customers identifies none of them (the
+        namesake damping), but when exactly one item in the whole index has
+        the line's amount *and* belongs to a customer whose name resembles
+        the payer's, the pair name + amount identifies it.  The count runs
+        over the global amount index, so namesakes the name search did not
+        return are counted as well; similarity is taken without the legal
+        form penalty, so that the count errs towards "not unique".
+        """
+        name = ctx.line.partner_name
+        if not name:
+            return proposals
+        tokens = names.normalize(name)
+        keys = [ctx.cents]
+        if ctx.fcur:
+            keys.append((ctx.fcur, ctx.fcents))
+        named = {}
+        for key in keys:
+            for i in self._by_cents.get(key, ()):
+                cust = self._entries[i].cust
+                sim = names.similarity(tokens, self._names.tokens(cust))
+                if sim >= NAME_MIN:
+                    named[i] = sim
+        if len(named) != 1:
+            return proposals
+        ((idx, sim),) = named.items()
+        # the payer must name this customer fully: a name that only shares a
+        # word ("Moreau" in "Lambert Moreau") or spells another legal form
+        # fits too many companies outside the open items
+        forms = names.legal_forms(name)
+        theirs = self._names.forms(self._entries[idx].cust)
+        if forms and theirs and not forms & theirs:
+            sim -= OTHER_LEGAL_FORM
+        if sim < NAMESAKE_SIMILARITY:
+            return proposals
+        # the more items the namesakes hold, and the more crowded the amount,
+        # the likelier one of them has it by chance (a line paying nothing,
+        # a third party with a look-alike name)
+        pool = {c for c, _s in self._names.search(name, NAME_MIN)}
+        pool.add(self._entries[idx].cust)
+        held = sum(len(self._by_customer.get(c, ())) for c in pool)
+        chance = held * self._density(ctx.cents)
+        if chance > CHANCE_MAX:
+            return proposals
+        item_id = self._entries[idx].item.id
+        reason = Reason(
+            "only item with this amount among customers named like the payer "
+            "(%.4f expected by chance)" % chance,
+            A_UNIQUE_NAMED,
+        )
+        out = []
+        for p in proposals:
+            if p.kind == EXACT and p.item_ids == (item_id,):
+                strength = p.strength + reason.contribution
+                p = replace(
+                    p,
+                    reasons=p.reasons + (reason,),
+                    strength=round(strength, 4),
+                    score=round(max(0.0, min(1.0, strength)), 4),
+                )
+            out.append(p)
+        return out
 
     def _name_for(self, ctx, cust):
         name = ctx.line.partner_name
