@@ -18,12 +18,9 @@ class OtcDispute(models.Model):
 
     _name = "otc.dispute"
     _description = "Invoice Dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["otc.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "deadline, id desc"
 
-    name = fields.Char(
-        required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
-    )
     move_id = fields.Many2one(
         "account.move",
         string="Invoice",
@@ -135,11 +132,6 @@ class OtcDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "otc.dispute"
-                ) or self.env._("New")
         disputes = super().create(vals_list)
         for dispute in disputes:
             dispute._schedule_follow_up()

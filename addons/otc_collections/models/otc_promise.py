@@ -17,12 +17,9 @@ class OtcPromise(models.Model):
 
     _name = "otc.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["otc.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "promise_date, id desc"
 
-    name = fields.Char(
-        required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
-    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -181,11 +178,6 @@ class OtcPromise(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "otc.promise"
-                ) or self.env._("New")
         promises = super().create(vals_list)
         for promise in promises:
             promise.residual_at_promise = sum(
@@ -193,15 +185,13 @@ class OtcPromise(models.Model):
             )
             # The customer's chatter shows the promise; a collector may not be
             # allowed to edit contacts.
-            promise.partner_id.sudo().message_post(
-                author_id=self.env.user.partner_id.id,
-                body=self.env._(
+            promise.partner_id._otc_log_note(
+                self.env._(
                     "Promise to pay %(amount)s by %(date)s (%(name)s).",
                     amount=format_amount(self.env, promise.amount, promise.currency_id),
                     date=promise.promise_date,
                     name=promise.name,
-                ),
-                subtype_xmlid="mail.mt_note",
+                )
             )
         return promises
 

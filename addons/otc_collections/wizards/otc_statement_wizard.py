@@ -509,16 +509,14 @@ class OtcStatementWizard(models.TransientModel):
         template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
         # Collectors note the sending on the customer without the right to
         # edit contacts.
-        customer.sudo().message_post(
-            body=self.env._(
+        customer._otc_log_note(
+            self.env._(
                 "Statement of account from %(start)s to %(end)s sent to %(email)s.",
                 start=self.date_from,
                 end=self.date_to,
                 email=customer.email,
             ),
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
-            author_id=self.env.user.partner_id.id,
         )
         return {
             "type": "ir.actions.client",

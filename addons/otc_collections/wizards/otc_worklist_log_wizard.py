@@ -19,17 +19,14 @@ class OtcWorklistLogWizard(models.TransientModel):
             raise UserError(self.env._("Write what was said or done."))
         line = self.worklist_id
         label = self.env._("Call") if self.kind == "call" else self.env._("Note")
-        partner = line.partner_id.sudo()
-        # Collectors log on the customer without the right to edit contacts.
-        partner.message_post(
-            body=self.env._("%(kind)s: %(note)s", kind=label, note=self.note.strip()),
+        line.partner_id._otc_log_note(
+            self.env._("%(kind)s: %(note)s", kind=label, note=self.note.strip()),
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
-            author_id=self.env.user.partner_id.id,
         )
         values = {"last_contact_date": fields.Datetime.now()}
         if self.next_action_date:
-            partner.activity_schedule(
+            # Collectors plan on the customer without the right to edit contacts.
+            line.partner_id.sudo().activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=self.next_action_date,
                 user_id=self.env.uid,

@@ -2,20 +2,15 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_amount
 
 
 class OtcCreditApproval(models.Model):
     _name = "otc.credit.approval"
     _description = "Credit Approval Request"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["otc.sequence.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
 
-    name = fields.Char(
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
     order_id = fields.Many2one(
         "sale.order", required=True, readonly=True, ondelete="cascade", index=True
     )
@@ -71,15 +66,6 @@ class OtcCreditApproval(models.Model):
         for approval in self:
             approval.partner_id = approval.order_id.partner_id.commercial_partner_id
             approval.company_id = approval.order_id.company_id
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code(
-                    "otc.credit.approval"
-                ) or self.env._("New")
-        return super().create(vals_list)
 
     def _otc_check_manager(self):
         if not self.env.user.has_group("otc_order_to_cash.group_otc_credit_manager"):
@@ -189,6 +175,4 @@ class OtcCreditApproval(models.Model):
         }
 
     def _format(self, amount):
-        from odoo.tools import format_amount
-
         return format_amount(self.env, amount, self.currency_id)

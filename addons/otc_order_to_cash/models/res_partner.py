@@ -261,6 +261,20 @@ class ResPartner(models.Model):
         action["context"] = {}
         return action
 
+    def _otc_log_note(self, body, message_type="notification"):
+        """Note on the customer's chatter, in the name of the current user.
+
+        AR users log on customers without the right to edit contacts, which
+        posting on a partner would otherwise require. A ``comment`` counts as a
+        contact with the customer on the collector's worklist."""
+        for partner in self:
+            partner.sudo().message_post(
+                body=body,
+                message_type=message_type,
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.user.partner_id.id,
+            )
+
     def _otc_set_hold(self, reason, hold_type="manual"):
         for partner in self:
             partner.sudo().write(
@@ -270,11 +284,7 @@ class ResPartner(models.Model):
                     "otc_credit_hold_reason": reason,
                 }
             )
-            partner.sudo().message_post(
-                body=self.env._("Credit hold: %(reason)s", reason=reason),
-                subtype_xmlid="mail.mt_note",
-                author_id=self.env.user.partner_id.id,
-            )
+            partner._otc_log_note(self.env._("Credit hold: %(reason)s", reason=reason))
 
     def _otc_release_hold(self, note=None):
         for partner in self.filtered("otc_credit_hold"):
@@ -285,11 +295,7 @@ class ResPartner(models.Model):
                     "otc_credit_hold_reason": False,
                 }
             )
-            partner.sudo().message_post(
-                body=note or self.env._("Credit hold released."),
-                subtype_xmlid="mail.mt_note",
-                author_id=self.env.user.partner_id.id,
-            )
+            partner._otc_log_note(note or self.env._("Credit hold released."))
 
     @api.model
     def _otc_create_demo_data(self):
