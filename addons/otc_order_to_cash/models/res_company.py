@@ -63,9 +63,69 @@ class ResCompany(models.Model):
         "the first user of the Credit Manager group does.",
     )
 
-    @api.constrains("otc_credit_alert_threshold", "otc_default_max_overdue_days")
+    # cash application
+    otc_cash_auto_match = fields.Boolean(
+        string="Match Incoming Payments Automatically",
+        default=True,
+        help="Match new bank statement lines with open customer items as soon as "
+        "they are imported, and on a schedule.",
+    )
+    otc_cash_auto_threshold = fields.Float(
+        string="Automatic Reconciliation Threshold (%)",
+        default=90.0,
+        help="A statement line whose best candidate scores at least this is "
+        "reconciled automatically; below it, the best candidates are kept as "
+        "suggestions for the AR team.",
+    )
+    otc_cash_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Payment Difference Account",
+        check_company=True,
+        domain="[('deprecated', '=', False), "
+        "('account_type', 'in', ('expense', 'expense_direct_cost', 'income_other'))]",
+        help="Bank fees and small differences deducted by the payer are written "
+        "off to this account.",
+    )
+    otc_cash_writeoff_limit = fields.Monetary(
+        string="Write-off Limit",
+        currency_field="currency_id",
+        default=10.0,
+        help="Largest difference written off on one payment; above it, the rest "
+        "stays open on the invoice.",
+    )
+    otc_cash_fee_tolerance_pct = fields.Float(
+        string="Bank Fee Tolerance (%)",
+        default=0.5,
+        help="A payment short of the amount due by at most this share (or by the "
+        "write-off limit, whichever is larger) is read as a bank fee.",
+    )
+
+    @api.constrains(
+        "otc_credit_alert_threshold",
+        "otc_default_max_overdue_days",
+        "otc_cash_auto_threshold",
+        "otc_cash_writeoff_limit",
+        "otc_cash_fee_tolerance_pct",
+    )
     def _check_otc_credit_settings(self):
         for company in self:
+            if not 0 <= company.otc_cash_auto_threshold <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The automatic reconciliation threshold is a percentage "
+                        "between 0 and 100."
+                    )
+                )
+            if company.otc_cash_writeoff_limit < 0:
+                raise ValidationError(
+                    self.env._("The write-off limit cannot be negative.")
+                )
+            if not 0 <= company.otc_cash_fee_tolerance_pct <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The bank fee tolerance is a percentage between 0 and 100."
+                    )
+                )
             if not 0 <= company.otc_credit_alert_threshold <= 100:
                 raise ValidationError(
                     self.env._(

@@ -37,3 +37,18 @@ class ResConfigSettings(models.TransientModel):
     otc_credit_manager_id = fields.Many2one(
         related="company_id.otc_credit_manager_id", readonly=False
     )
+    otc_cash_auto_match = fields.Boolean(
+        related="company_id.otc_cash_auto_match", readonly=False
+    )
+    otc_cash_auto_threshold = fields.Float(
+        related="company_id.otc_cash_auto_threshold", readonly=False
+    )
+    otc_cash_writeoff_account_id = fields.Many2one(
+        related="company_id.otc_cash_writeoff_account_id", readonly=False
+    )
+    otc_cash_writeoff_limit = fields.Monetary(
+        related="company_id.otc_cash_writeoff_limit", readonly=False
+    )
+    otc_cash_fee_tolerance_pct = fields.Float(
+        related="company_id.otc_cash_fee_tolerance_pct", readonly=False
+    )

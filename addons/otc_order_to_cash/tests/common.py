@@ -185,3 +185,78 @@ class OtcCreditCommon(AccountTestInvoicingCommon):
         return self.env["otc.credit.exposure"]._get_exposure(partner, company)[
             partner.id
         ]
+
+
+class OtcCashCommon(OtcCreditCommon):
+    """Customers, a bank journal and helpers for cash application tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        cls.writeoff_account = cls.company_data["default_account_expense"]
+        cls.company.write(
+            {
+                "otc_cash_auto_match": True,
+                "otc_cash_auto_threshold": 90.0,
+                "otc_cash_writeoff_account_id": cls.writeoff_account.id,
+                "otc_cash_writeoff_limit": 10.0,
+                "otc_cash_fee_tolerance_pct": 0.5,
+            }
+        )
+        Partner = cls.env["res.partner"]
+        cls.mueller = Partner.create({"name": "Müller Bau GmbH", "is_company": True})
+        cls.rossi = Partner.create(
+            {"name": "Rossi Trasporti S.p.A.", "is_company": True}
+        )
+        cls.dupont = Partner.create({"name": "Dupont Frères SARL", "is_company": True})
+        cls.mueller_iban = "DE89370400440532013000"
+        cls.env["res.partner.bank"].create(
+            {"acc_number": cls.mueller_iban, "partner_id": cls.mueller.id}
+        )
+
+    @classmethod
+    def make_line(
+        cls,
+        amount,
+        label="",
+        partner_name="",
+        account_number="",
+        ref="",
+        foreign_currency=None,
+        amount_currency=None,
+        date=None,
+        journal=None,
+    ):
+        vals = {
+            "journal_id": (journal or cls.bank_journal).id,
+            "date": date or cls.today,
+            "amount": amount,
+            "payment_ref": label or "/",
+            "partner_name": partner_name or False,
+            "account_number": account_number or False,
+            "ref": ref or False,
+        }
+        if foreign_currency:
+            vals["foreign_currency_id"] = foreign_currency.id
+            vals["amount_currency"] = amount_currency
+        return cls.env["account.bank.statement.line"].create(vals)
+
+    @staticmethod
+    def receivable(move):
+        return move.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+
+    def assert_paid_by(self, line, invoices, state="auto"):
+        """``line`` is reconciled with exactly ``invoices``' receivables."""
+        self.assertTrue(line.is_reconciled, line.otc_match_note)
+        self.assertEqual(line.otc_match_state, state)
+        counterparts = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable"
+        )
+        matched = (
+            counterparts.matched_debit_ids.debit_move_id
+            | counterparts.matched_credit_ids.credit_move_id
+        )
+        self.assertEqual(matched.move_id, invoices)

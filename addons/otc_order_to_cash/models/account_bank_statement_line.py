@@ -1,0 +1,1039 @@
+import logging
+import threading
+import time
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_compare, float_is_zero, split_every
+
+from ..engine import learning, matching
+
+_logger = logging.getLogger(__name__)
+
+MATCH_STATES = [
+    ("todo", "To Match"),
+    ("suggested", "Suggestions"),
+    ("unmatched", "No Match"),
+    ("auto", "Matched Automatically"),
+    ("manual", "Matched by Hand"),
+]
+BATCH_SIZE = 500
+
+
+class AccountBankStatementLine(models.Model):
+    _inherit = "account.bank.statement.line"
+
+    otc_match_state = fields.Selection(
+        MATCH_STATES,
+        string="Cash Application",
+        index=True,
+        copy=False,
+        help="Where the incoming payment stands in cash application.",
+    )
+    otc_suggestion_ids = fields.One2many(
+        "otc.cash.suggestion",
+        "statement_line_id",
+        string="Candidates",
+        domain=[("state", "=", "proposed")],
+    )
+    otc_applied_suggestion_id = fields.Many2one(
+        "otc.cash.suggestion",
+        string="Applied Match",
+        copy=False,
+        ondelete="set null",
+    )
+    otc_score = fields.Float(
+        string="Best Score (%)",
+        digits=(5, 1),
+        copy=False,
+        help="Confidence of the best candidate.",
+    )
+    otc_suggested_partner_id = fields.Many2one(
+        "res.partner", string="Suggested Customer", copy=False
+    )
+    otc_summary = fields.Char(
+        string="Best Candidate",
+        copy=False,
+        help="Documents of the best candidate.",
+    )
+    otc_match_note = fields.Char(
+        string="Matcher Note",
+        copy=False,
+        help="Why the line was not reconciled automatically.",
+    )
+    otc_matched_uid = fields.Many2one("res.users", string="Matched By", copy=False)
+    otc_matched_date = fields.Datetime(string="Matched On", copy=False)
+
+    # CRUD ------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if "otc_match_state" not in vals and (vals.get("amount") or 0.0) > 0:
+                vals["otc_match_state"] = "todo"
+        lines = super().create(vals_list)
+        if any(
+            line.otc_match_state == "todo" and line.company_id.otc_cash_auto_match
+            for line in lines
+        ):
+            # matched by the scheduled job right after the import's commit:
+            # an import never fails or slows down because of matching
+            cron = self.env.ref(
+                "otc_order_to_cash.ir_cron_otc_cash_match", raise_if_not_found=False
+            )
+            if cron:
+                cron.sudo()._trigger()
+        return lines
+
+    # actions ---------------------------------------------------------------------
+
+    def action_otc_match(self):
+        """Match the selected lines now (by hand)."""
+        self._otc_check_cash_access()
+        lines = self._otc_matchable()
+        if not lines:
+            raise UserError(
+                self.env._("None of the selected lines is an unreconciled receipt.")
+            )
+        stats = lines._otc_match_lines()
+        return self._otc_notify(
+            self.env._(
+                "%(auto)s line(s) reconciled, %(suggested)s with suggestions, "
+                "%(unmatched)s without a candidate.",
+                **stats,
+            )
+        )
+
+    def action_otc_accept_best(self):
+        """Accept the best candidate of each selected line."""
+        self._otc_check_cash_access()
+        best = self.env["otc.cash.suggestion"]
+        for line in self:
+            proposed = line.otc_suggestion_ids.filtered(lambda s: s.state == "proposed")
+            if proposed:
+                best |= proposed.sorted("sequence")[:1]
+        if not best:
+            raise UserError(self.env._("The selected lines have no candidate."))
+        best.statement_line_id._otc_apply_suggestions(best, origin="manual")
+        return True
+
+    def action_otc_reject(self):
+        """Reject every candidate of the selected lines."""
+        self._otc_check_cash_access()
+        self.otc_suggestion_ids.filtered(
+            lambda s: s.state == "proposed"
+        ).state = "rejected"
+        self.filtered(
+            lambda line: line.otc_match_state in ("todo", "suggested")
+        ).otc_match_state = "unmatched"
+        self._otc_refresh_best()
+        return True
+
+    def action_otc_pick(self):
+        """Open the wizard to pick the customer's invoices by hand."""
+        self.ensure_one()
+        self._otc_check_cash_access()
+        if self.is_reconciled:
+            raise UserError(
+                self.env._("%(line)s is already reconciled.", line=self.display_name)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pick Invoices"),
+            "res_model": "otc.cash.pick.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_statement_line_id": self.id,
+                "default_partner_id": (
+                    self.partner_id.commercial_partner_id.id
+                    or self.otc_suggested_partner_id.id
+                ),
+            },
+        }
+
+    def action_otc_undo(self):
+        """Undo the reconciliation and put the line back in review."""
+        self._otc_check_cash_access()
+        lines = self.filtered("is_reconciled")
+        if not lines:
+            raise UserError(self.env._("None of the selected lines is reconciled."))
+        applied = lines.otc_applied_suggestion_id
+        remittances = applied.remittance_id
+        lines.sudo().action_undo_reconciliation()
+        applied.state = "rejected"
+        if remittances:
+            remittances.sudo().write({"state": "draft", "statement_line_id": False})
+        for line in lines:
+            has_candidates = any(s.state == "proposed" for s in line.otc_suggestion_ids)
+            line.write(
+                {
+                    "otc_match_state": "suggested" if has_candidates else "unmatched",
+                    "otc_applied_suggestion_id": False,
+                    "otc_matched_uid": False,
+                    "otc_matched_date": False,
+                }
+            )
+            line.move_id._message_log(
+                body=self.env._(
+                    "Cash application undone by %(user)s.", user=self.env.user.name
+                )
+            )
+        lines._otc_refresh_best()
+        return True
+
+    def action_otc_open_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_otc_open_review(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("otc_order_to_cash.otc_cash_line_view_form").id, "form")
+            ],
+            "target": "current",
+        }
+
+    # matching --------------------------------------------------------------------
+
+    @api.model
+    def _otc_check_cash_access(self):
+        if not (
+            self.env.su
+            or self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk")
+        ):
+            raise AccessError(
+                self.env._("Only the AR team may apply customer payments.")
+            )
+
+    def _otc_matchable(self):
+        """The receipts among these lines that still wait for a reconciliation."""
+        return self.filtered(lambda line: line.amount > 0 and not line.is_reconciled)
+
+    @api.model
+    def _cron_otc_match(self, batch_size=BATCH_SIZE):
+        """Scheduled job: match the lines waiting for it, company by company.
+
+        Commits after each batch and reports progress; a batch that fails is
+        rolled back and its lines stay waiting for the next run.
+        """
+        companies = self.env["res.company"].search([("otc_cash_auto_match", "=", True)])
+        todo_domain = [
+            ("company_id", "in", companies.ids),
+            ("otc_match_state", "=", "todo"),
+        ]
+        remaining = self.search_count(todo_domain)
+        done = 0
+        # tests run inside one transaction that must not be committed
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        for company in companies:
+            ids = self.search([*todo_domain[1:], ("company_id", "=", company.id)]).ids
+            if not ids:
+                continue
+            session = self.with_company(company)._otc_session(company)
+            for chunk in split_every(batch_size, ids):
+                lines = self.with_company(company).browse(chunk)
+                try:
+                    with self.env.cr.savepoint(flush=True):
+                        lines._otc_match_lines(session=session)
+                except Exception:
+                    if auto_commit:
+                        self.env.cr.rollback()
+                    _logger.exception("Cash application: a batch failed")
+                    # the session's picture of open items may be off now
+                    session = self.with_company(company)._otc_session(company)
+                    continue
+                done += len(chunk)
+                remaining = max(remaining - len(chunk), 0)
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                if auto_commit:
+                    self.env.cr.commit()
+        return True
+
+    def _otc_session(self, company):
+        """Matcher over the company's open receivable items and known payers."""
+        started = time.monotonic()
+        items = self._otc_open_items(company)
+        accounts, names, patterns = self.env["otc.cash.payer"]._otc_known_payers(
+            company
+        )
+        known = matching.KnownPayers(
+            accounts=accounts, names=names, reference_patterns=patterns
+        )
+        fee_abs = company.otc_cash_writeoff_limit
+        config = matching.MatchConfig(
+            fee_tolerance_abs=fee_abs,
+            fee_tolerance_pct=company.otc_cash_fee_tolerance_pct,
+            writeoff_limit=company.otc_cash_writeoff_limit
+            if company.otc_cash_writeoff_account_id
+            else 0.0,
+            auto_threshold=company.otc_cash_auto_threshold / 100.0,
+            digits=company.currency_id.decimal_places,
+        )
+        matcher = matching.Matcher(items, known, config)
+        _logger.info(
+            "Cash application: %d open items of %s indexed in %.1fs",
+            len(items),
+            company.name,
+            time.monotonic() - started,
+        )
+        return {"company": company, "matcher": matcher, "config": config}
+
+    @api.model
+    def _otc_open_items(self, company):
+        """Open receivable items of ``company`` as engine ``OpenItem`` rows (one query)."""
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model(
+            ["name", "payment_reference", "invoice_origin", "state"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT aml.id, partner.commercial_partner_id, aml.amount_residual,
+                       customer.name, move.name, move.payment_reference,
+                       move.invoice_origin, cur.name, aml.amount_residual_currency,
+                       aml.date_maturity, aml.discount_date, aml.balance,
+                       aml.discount_balance, aml.amount_currency,
+                       aml.discount_amount_currency, aml.currency_id
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                  JOIN res_partner customer ON customer.id = partner.commercial_partner_id
+                  JOIN res_currency cur ON cur.id = aml.currency_id
+                 WHERE aml.company_id = %(company)s
+                   AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled
+                   AND aml.amount_residual > 0
+                   AND aml.statement_line_id IS NULL
+                 ORDER BY aml.date_maturity, aml.id
+                """,
+                company=company.id,
+            )
+        )
+        company_currency = company.currency_id.id
+        today = fields.Date.context_today(self)
+        items = []
+        for (
+            aml_id,
+            customer_id,
+            residual,
+            customer_name,
+            number,
+            payment_ref,
+            origin,
+            currency_name,
+            residual_currency,
+            due,
+            discount_date,
+            balance,
+            discount_balance,
+            amount_currency,
+            discount_amount_currency,
+            currency_id,
+        ) in rows:
+            foreign = currency_id != company_currency
+            discount = discount_currency = 0.0
+            # Odoo grants the early-payment discount on the untouched item only
+            if (
+                discount_date
+                and discount_date >= today
+                and float_compare(residual, balance, 2) == 0
+            ):
+                discount = balance - (discount_balance or 0.0)
+                discount_currency = amount_currency - (discount_amount_currency or 0.0)
+            payment_ref = payment_ref or ""
+            rf = payment_ref if payment_ref[:2].upper() == "RF" else ""
+            items.append(
+                matching.OpenItem(
+                    id=aml_id,
+                    customer_id=customer_id,
+                    residual=residual,
+                    customer_name=customer_name or "",
+                    number=number or "",
+                    payment_ref="" if rf else payment_ref,
+                    rf_ref=rf,
+                    order_ref=(origin or "")[:64],
+                    currency=currency_name if foreign else "",
+                    residual_currency=residual_currency if foreign else None,
+                    due_date=due,
+                    discount=discount,
+                    discount_currency=discount_currency if foreign else None,
+                    discount_date=discount_date if discount else None,
+                )
+            )
+        return items
+
+    def _otc_engine_line(self):
+        """This line as an engine ``StatementLine`` (amounts in company currency)."""
+        self.ensure_one()
+        company_currency = self.company_id.currency_id
+        journal_currency = self.journal_id.currency_id or company_currency
+        amount = self.amount
+        amount_currency, currency = None, ""
+        if self.foreign_currency_id and self.foreign_currency_id != company_currency:
+            amount_currency, currency = (
+                self.amount_currency,
+                self.foreign_currency_id.name,
+            )
+        if journal_currency != company_currency:
+            if not currency:
+                amount_currency, currency = self.amount, journal_currency.name
+            amount = self.move_id.line_ids.filtered(
+                lambda aml: aml.account_id == self.journal_id.default_account_id
+            )[:1].balance or journal_currency._convert(
+                self.amount, company_currency, self.company_id, self.date
+            )
+        partner_name = self.partner_name or self.partner_id.name or ""
+        return matching.StatementLine(
+            amount=amount,
+            date=self.date,
+            label=self.payment_ref or "",
+            reference=self.ref or "",
+            partner_name=partner_name,
+            account_number=self.account_number or self.partner_bank_id.acc_number or "",
+            amount_currency=amount_currency,
+            currency=currency,
+            id=self.id,
+        )
+
+    def _otc_lock(self):
+        """Lock these lines for matching; return those still unreconciled.
+
+        ``SKIP LOCKED`` leaves lines another run holds to that run; a line that
+        run has already committed raises a serialization failure here (Odoo's
+        transactions are REPEATABLE READ), so a line is never reconciled twice.
+        """
+        if not self:
+            return self
+        self.env["account.move.line"].flush_model(["account_id", "move_id"])
+        self.flush_recordset()
+        # a serialization failure is expected here when another run won the
+        # race: the caller's transaction is retried, no need to log the query
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.id
+                  FROM account_bank_statement_line line
+                  JOIN account_journal journal ON journal.id = line.journal_id
+                 WHERE line.id = ANY(%s)
+                   AND line.amount > 0
+                   AND EXISTS (
+                       SELECT 1 FROM account_move_line aml
+                        WHERE aml.move_id = line.move_id
+                          AND aml.account_id = journal.suspense_account_id)
+                   FOR UPDATE OF line SKIP LOCKED
+                """,
+                self.ids,
+            ),
+            log_exceptions=False,
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        locked = self.browse(ids)
+        locked._otc_lines_locked()
+        return locked
+
+    def _otc_lines_locked(self):
+        """Extension point: called once these lines are locked for matching."""
+
+    def _otc_match_lines(self, session=None):
+        """Match these lines: reconcile the confident ones, keep suggestions.
+
+        Returns counts per outcome. Lines locked by another run are skipped.
+        """
+        stats = {"auto": 0, "suggested": 0, "unmatched": 0}
+        for company in self.company_id:
+            lines = self.filtered(lambda line, c=company: line.company_id == c)
+            lines = lines.with_company(company)._otc_lock()
+            if not lines:
+                continue
+            if session is None or session["company"] != company:
+                session = lines._otc_session(company)
+            lines._otc_match_locked(session, stats)
+        return stats
+
+    def _otc_match_locked(self, session, stats):
+        matcher, config = session["matcher"], session["config"]
+        company = session["company"]
+        threshold = company.otc_cash_auto_threshold / 100.0
+        Remittance = self.env["otc.remittance"]
+        remittance_proposals = (
+            Remittance._otc_proposals_for_lines(self)
+            if hasattr(Remittance, "_otc_proposals_for_lines")
+            else {}
+        )
+        company_currency = company.currency_id
+        currencies = {
+            c.name: c.id
+            for c in self.env["res.currency"].search_fetch(
+                [("active", "in", (True, False))], ["name"]
+            )
+        }
+        to_apply, suggestion_vals, states = [], [], {}
+        for line in self:
+            proposal = remittance_proposals.get(line.id)
+            if proposal:
+                if proposal["score"] >= threshold:
+                    to_apply.append((line, proposal))
+                else:
+                    suggestion_vals.append(
+                        line._otc_suggestion_vals(proposal, 1, "proposed")
+                    )
+                    states[line.id] = "suggested"
+                continue
+            proposals, decision = matcher.match_and_decide(line._otc_engine_line())
+            dicts = [
+                _proposal_dict(p, currencies, company_currency)
+                for p in decision.suggestions
+            ]
+            if decision.auto and dicts:
+                to_apply.append((line, dicts[0]))
+                # the same run must not spend these items twice
+                matcher.apply(decision.proposal)
+                continue
+            for rank, proposal in enumerate(dicts, start=1):
+                vals = line._otc_suggestion_vals(proposal, rank, "proposed")
+                if rank == 1:
+                    vals["explanation"] = decision.why
+                suggestion_vals.append(vals)
+            states[line.id] = "suggested" if dicts else "unmatched"
+            line.otc_match_note = decision.why
+        applied = self.browse()
+        if to_apply:
+            applied = self._otc_apply(to_apply, origin="auto", strict=False)
+            for line, _proposal in to_apply:
+                if line not in applied:
+                    states[line.id] = "suggested"
+                    suggestion_vals.append(
+                        line._otc_suggestion_vals(_proposal, 1, "proposed")
+                    )
+        # a rerun replaces the previous candidates of these lines
+        self.env["otc.cash.suggestion"].search(
+            [("statement_line_id", "in", list(states)), ("state", "=", "proposed")]
+        ).unlink()
+        self.env["otc.cash.suggestion"].create(suggestion_vals)
+        by_state = {}
+        for line_id, state in states.items():
+            by_state.setdefault(state, []).append(line_id)
+        for state, ids in by_state.items():
+            self.browse(ids).otc_match_state = state
+        self.browse(list(states))._otc_refresh_best()
+        stats["auto"] += len(applied)
+        stats["suggested"] += len(by_state.get("suggested", []))
+        stats["unmatched"] += len(by_state.get("unmatched", []))
+        return stats
+
+    def _otc_suggestion_vals(self, proposal, rank, state):
+        self.ensure_one()
+        return {
+            "statement_line_id": self.id,
+            "sequence": rank,
+            "state": state,
+            "partner_id": proposal["partner_id"],
+            "kind": proposal["kind"],
+            "score": round(proposal["score"] * 100.0, 1),
+            "currency_id": proposal["currency_id"] or self.company_id.currency_id.id,
+            "move_line_ids": [
+                Command.set([aml for aml, _a in proposal["allocations"]])
+            ],
+            "allocation": [list(pair) for pair in proposal["allocations"]],
+            "amount": sum(a for _aml, a in proposal["allocations"]),
+            "writeoff": proposal["writeoff"],
+            "discount": proposal["discount"],
+            "credit": proposal["credit"],
+            "reason_data": proposal.get("reason_data") or [],
+            "remittance_id": proposal.get("remittance_id") or False,
+        }
+
+    def _otc_refresh_best(self):
+        """Best-candidate summary shown in the review list."""
+        for line in self:
+            best = line.otc_suggestion_ids.filtered(
+                lambda s: s.state == "proposed"
+            ).sorted("sequence")[:1]
+            line.write(
+                {
+                    "otc_score": best.score,
+                    "otc_suggested_partner_id": best.partner_id.id,
+                    "otc_summary": best.document_names or False,
+                }
+            )
+
+    # applying ----------------------------------------------------------------------
+
+    def _otc_apply_suggestions(self, suggestions, origin):
+        pairs = [(s.statement_line_id, s._as_proposal()) for s in suggestions]
+        self.browse([line.id for line, _p in pairs])._otc_lock_or_fail()
+        applied = self._otc_apply(pairs, origin=origin, strict=True)
+        applied._otc_learn()
+        return applied
+
+    def _otc_lock_or_fail(self):
+        locked = self._otc_lock()
+        if locked != self:
+            raise UserError(
+                self.env._(
+                    "%(lines)s: already reconciled, or being matched by someone "
+                    "else right now.",
+                    lines=", ".join((self - locked).mapped("display_name")),
+                )
+            )
+
+    def _otc_apply(self, pairs, origin, strict):
+        """Reconcile statement lines with receivable items, all in one go.
+
+        ``pairs`` is a list of (statement line, proposal dict). Each line's
+        suspense item is replaced by one receivable counterpart per paid item
+        (plus a write-off, a discount and a customer-credit item when the
+        proposal has them), exactly what a manual reconciliation makes, and
+        each counterpart is reconciled with its item through Odoo's
+        reconciliation. ``strict`` raises on the first invalid proposal;
+        otherwise invalid ones are skipped. Returns the applied lines.
+        """
+        AML = self.env["account.move.line"]
+        all_items = AML.browse(
+            {aml for _line, p in pairs for aml, _amount in p["allocations"]}
+        )
+        all_items.fetch(
+            ["amount_residual", "amount_residual_currency", "reconciled", "partner_id"]
+        )
+        vals_list, plans, applied, seen_items = [], [], [], {}
+        suspense = AML
+        for line, proposal in pairs:
+            try:
+                line_vals, line_plan = line._otc_counterpart_vals(proposal, seen_items)
+            except UserError as error:
+                if strict:
+                    raise
+                _logger.info("Cash application: %s skipped: %s", line.id, error)
+                continue
+            _liquidity, line_suspense, _other = line._seek_for_lines()
+            suspense |= line_suspense
+            vals_list.extend(line_vals)
+            plans.append(line_plan)
+            applied.append((line, proposal))
+        if not applied:
+            return self.browse()
+        lines = self.browse([line.id for line, _p in applied])
+        moves = lines.move_id
+        ctx = {
+            "skip_account_move_synchronization": True,
+            "force_delete": True,
+            "skip_readonly_check": True,
+        }
+        with moves._check_balanced({"records": moves}):
+            suspense.with_context(**ctx).unlink()
+            created = AML.with_context(**ctx).create(vals_list)
+        # counterparts were created in the order of the plans' items
+        position = 0
+        reconcile_plan = []
+        for plan in plans:
+            for item_id, count in plan:
+                counterpart = created[position : position + count]
+                position += count
+                if item_id:
+                    reconcile_plan.append(counterpart + AML.browse(item_id))
+        AML._reconcile_plan(reconcile_plan)
+        now = fields.Datetime.now()
+        suggestion_vals = [
+            line._otc_suggestion_vals(p, 0, "applied")
+            for line, p in applied
+            if not p.get("suggestion_id")
+        ]
+        new_suggestions = iter(self.env["otc.cash.suggestion"].create(suggestion_vals))
+        Suggestion = self.env["otc.cash.suggestion"]
+        for line, proposal in applied:
+            if proposal.get("suggestion_id"):
+                suggestion = Suggestion.browse(proposal["suggestion_id"])
+                suggestion.state = "applied"
+            else:
+                suggestion = next(new_suggestions)
+            values = {
+                "otc_match_state": origin,
+                "otc_applied_suggestion_id": suggestion.id,
+                "otc_matched_uid": self.env.uid,
+                "otc_matched_date": now,
+                "otc_match_note": False,
+            }
+            if not line.partner_id:
+                values["partner_id"] = proposal["partner_id"]
+            line.with_context(skip_account_move_synchronization=True).write(values)
+            if proposal.get("remittance_id"):
+                self.env["otc.remittance"].browse(
+                    proposal["remittance_id"]
+                )._otc_mark_applied(line)
+        # other candidates of these lines are settled
+        Suggestion.search(
+            [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
+        ).unlink()
+        if origin == "manual":
+            for line, proposal in applied:
+                line.move_id._message_log(
+                    body=self.env._(
+                        "Payment applied by %(user)s to %(documents)s.",
+                        user=self.env.user.name,
+                        documents=", ".join(
+                            AML.browse(
+                                [a for a, _x in proposal["allocations"]]
+                            ).move_id.mapped("name")
+                        )
+                        or self.env._("customer credit"),
+                    )
+                )
+        return lines
+
+    def _otc_counterpart_vals(self, proposal, seen_items):
+        """Journal item values replacing this line's suspense item.
+
+        Returns (values, plan) where plan lists (item id or False, number of
+        counterpart items created for it) in creation order.
+        """
+        self.ensure_one()
+        env = self.env
+        company = self.company_id
+        company_currency = company.currency_id
+        partner = (
+            env["res.partner"].browse(proposal["partner_id"]).commercial_partner_id
+        )
+        if not partner:
+            raise UserError(env._("A customer is needed to apply a payment."))
+        liquidity, suspense, _other = self._seek_for_lines()
+        if not suspense or self.is_reconciled:
+            raise UserError(
+                env._("%(line)s is already reconciled.", line=self.display_name)
+            )
+        if self.amount <= 0:
+            raise UserError(env._("Only incoming payments can be applied to invoices."))
+        # transaction currency: the one the bank says the customer paid in
+        trans_currency = suspense.currency_id
+        trans_amount = -sum(suspense.mapped("amount_currency"))
+        company_amount = -sum(suspense.mapped("balance"))
+        prop_currency = (
+            env["res.currency"].browse(proposal["currency_id"]) or company_currency
+        )
+        if prop_currency not in (trans_currency, company_currency):
+            raise UserError(
+                env._(
+                    "%(line)s was paid in %(currency)s: the amounts cannot be "
+                    "applied in %(other)s.",
+                    line=self.display_name,
+                    currency=trans_currency.name,
+                    other=prop_currency.name,
+                )
+            )
+        in_trans = prop_currency == trans_currency
+        total_prop = (
+            sum(a for _aml, a in proposal["allocations"])
+            - proposal["writeoff"]
+            - proposal["discount"]
+            + proposal["credit"]
+        )
+        expected = trans_amount if in_trans else company_amount
+        if float_compare(
+            total_prop, expected, precision_rounding=prop_currency.rounding
+        ):
+            raise UserError(
+                env._(
+                    "%(line)s: the amounts applied (%(applied)s) do not add up to "
+                    "the payment (%(paid)s).",
+                    line=self.display_name,
+                    applied=prop_currency.format(total_prop),
+                    paid=prop_currency.format(expected),
+                )
+            )
+        for amount in (proposal["writeoff"], proposal["discount"], proposal["credit"]):
+            if amount < 0:
+                raise UserError(env._("Amounts applied cannot be negative."))
+        writeoff_company = (
+            proposal["writeoff"]
+            if not in_trans or trans_currency == company_currency
+            else proposal["writeoff"] * company_amount / trans_amount
+        )
+        def convert(amount):
+            """(amount in transaction currency, balance) of a proposal amount."""
+            if in_trans:
+                balance = (
+                    amount
+                    if trans_currency == company_currency
+                    else company_currency.round(amount * company_amount / trans_amount)
+                )
+                return amount, balance
+            amount_trans = (
+                amount
+                if trans_currency == company_currency
+                else trans_currency.round(amount * trans_amount / company_amount)
+            )
+            return amount_trans, amount
+
+        label = self.payment_ref or self.ref or ""
+        base = {
+            "move_id": self.move_id.id,
+            "partner_id": partner.id,
+            "currency_id": trans_currency.id,
+            "name": label,
+        }
+        vals, plan = [], []
+        items = env["account.move.line"].browse(
+            [a for a, _x in proposal["allocations"]]
+        )
+        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
+            if amount <= 0:
+                raise UserError(env._("Amounts applied must be positive."))
+            if (
+                item.reconciled
+                or item.parent_state != "posted"
+                or item.account_id.account_type != "asset_receivable"
+                or item.company_id != company
+                or item.partner_id.commercial_partner_id != partner
+            ):
+                raise UserError(
+                    env._(
+                        "%(item)s is not an open receivable of %(customer)s.",
+                        item=item.move_id.name or item.display_name,
+                        customer=partner.display_name,
+                    )
+                )
+            residual = (
+                item.amount_residual_currency
+                if prop_currency == item.currency_id
+                and prop_currency != company_currency
+                else item.amount_residual
+            )
+            residual -= seen_items.get(item.id, 0.0)
+            if prop_currency.compare_amounts(amount, residual) > 0:
+                raise UserError(
+                    env._(
+                        "%(item)s: %(amount)s is more than its open amount %(residual)s.",
+                        item=item.move_id.name,
+                        amount=prop_currency.format(amount),
+                        residual=prop_currency.format(residual),
+                    )
+                )
+            seen_items[item.id] = seen_items.get(item.id, 0.0) + amount
+            amount_trans, balance = convert(amount)
+            vals.append(
+                {
+                    **base,
+                    "account_id": item.account_id.id,
+                    "amount_currency": -amount_trans,
+                    "balance": -balance,
+                }
+            )
+            plan.append((item.id, 1))
+        if proposal["writeoff"] and not proposal.get("writeoff_account_id"):
+            if not company.otc_cash_writeoff_account_id:
+                raise UserError(
+                    env._(
+                        "Set a payment difference account in the Order to Cash "
+                        "settings to write off differences."
+                    )
+                )
+            if (
+                company_currency.compare_amounts(
+                    writeoff_company, company.otc_cash_writeoff_limit
+                )
+                > 0
+            ):
+                raise UserError(
+                    env._(
+                        "%(line)s: the difference of %(amount)s exceeds the write-off "
+                        "limit of %(limit)s; leave it open on the invoice or as "
+                        "customer credit.",
+                        line=self.display_name,
+                        amount=company_currency.format(writeoff_company),
+                        limit=company_currency.format(company.otc_cash_writeoff_limit),
+                    )
+                )
+
+        extras = []
+        if proposal["writeoff"]:
+            extras.append(
+                (
+                    proposal.get("writeoff_account_id")
+                    or company.otc_cash_writeoff_account_id.id,
+                    proposal["writeoff"],
+                    env._("Payment difference"),
+                )
+            )
+        if proposal["discount"]:
+            account = (
+                company.account_journal_early_pay_discount_loss_account_id
+                or company.otc_cash_writeoff_account_id
+            )
+            if not account:
+                raise UserError(
+                    env._(
+                        "Set the early-payment discount loss account of the company "
+                        "to apply discounted payments."
+                    )
+                )
+            extras.append(
+                (account.id, proposal["discount"], env._("Early-payment discount"))
+            )
+        for account_id, amount, name in extras:
+            amount_trans, balance = convert(amount)
+            vals.append(
+                {
+                    **base,
+                    "account_id": account_id,
+                    "amount_currency": amount_trans,
+                    "balance": balance,
+                    "name": f"{label} - {name}" if label else name,
+                }
+            )
+            plan.append((False, 1))
+        if proposal["credit"]:
+            amount_trans, balance = convert(proposal["credit"])
+            receivable = partner.with_company(company).property_account_receivable_id
+            vals.append(
+                {
+                    **base,
+                    "account_id": receivable.id,
+                    "amount_currency": -amount_trans,
+                    "balance": -balance,
+                }
+            )
+            plan.append((False, 1))
+        # conversions round line by line: the first counterpart takes the cent
+        total_balance = sum(v["balance"] for v in vals)
+        diff = company_currency.round(-company_amount - total_balance)
+        if not float_is_zero(diff, precision_rounding=company_currency.rounding):
+            vals[0]["balance"] += diff
+        total_trans = sum(v["amount_currency"] for v in vals)
+        diff = trans_currency.round(-trans_amount - total_trans)
+        if not float_is_zero(diff, precision_rounding=trans_currency.rounding):
+            vals[0]["amount_currency"] += diff
+        del liquidity
+        return vals, plan
+
+    # learning ------------------------------------------------------------------------
+
+    def _otc_learn(self):
+        """Remember what identified the customer of these confirmed lines."""
+        Payer = self.env["otc.cash.payer"].sudo()
+        today = fields.Date.context_today(self)
+        for line in self:
+            suggestion = line.otc_applied_suggestion_id
+            partner = suggestion.partner_id.commercial_partner_id
+            if not partner:
+                continue
+            facts = []
+            account = line.account_number or ""
+            if learning.account_key(account):
+                facts.append(("account", account))
+                line._otc_learn_bank_account(partner)
+            if learning.name_key(line.partner_name) and learning.name_key(
+                line.partner_name
+            ) != learning.name_key(partner.name):
+                facts.append(("name", line.partner_name))
+            documents = suggestion.move_line_ids.move_id
+            pattern = learning.reference_pattern(
+                f"{line.payment_ref or ''} {line.ref or ''}",
+                documents.mapped("name")
+                + [ref for ref in documents.mapped("payment_reference") if ref]
+                + [ref for ref in documents.mapped("invoice_origin") if ref],
+            )
+            if pattern:
+                facts.append(("pattern", pattern))
+            for kind, value in facts:
+                key = Payer.new({"kind": kind, "value": value}).key
+                existing = Payer.with_context(active_test=False).search(
+                    [
+                        ("company_id", "=", line.company_id.id),
+                        ("kind", "=", kind),
+                        ("key", "=", key),
+                        ("partner_id", "=", partner.id),
+                    ],
+                    limit=1,
+                )
+                if existing:
+                    existing.write(
+                        {
+                            "confirmed_count": existing.confirmed_count + 1,
+                            "last_confirmed": today,
+                        }
+                    )
+                else:
+                    Payer.create(
+                        {
+                            "company_id": line.company_id.id,
+                            "partner_id": partner.id,
+                            "kind": kind,
+                            "value": value,
+                            "statement_line_id": line.id,
+                        }
+                    )
+
+    def _otc_learn_bank_account(self, partner):
+        """Record the payer account on the customer, as Odoo's reconciliation does."""
+        self.ensure_one()
+        if self.partner_bank_id:
+            return
+        bank = (
+            self.with_context(active_test=False)
+            .sudo()
+            .env["res.partner.bank"]
+            .search([("acc_number", "=", self.account_number)], limit=1)
+        )
+        if not bank:
+            bank = (
+                self.env["res.partner.bank"]
+                .sudo()
+                .create({"acc_number": self.account_number, "partner_id": partner.id})
+            )
+        if bank.partner_id.commercial_partner_id == partner:
+            self.with_context(
+                skip_account_move_synchronization=True
+            ).partner_bank_id = bank
+
+    def _otc_notify(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+
+def _proposal_dict(proposal, currencies, company_currency):
+    """Engine ``Proposal`` as the dict ``_otc_apply`` consumes."""
+    currency_id = currencies.get(proposal.currency) if proposal.currency else False
+    return {
+        "partner_id": proposal.customer_id,
+        "allocations": [(aml, amount) for aml, amount in proposal.allocations],
+        "currency_id": currency_id or company_currency.id,
+        "writeoff": proposal.writeoff,
+        "writeoff_account_id": False,
+        "discount": proposal.discount,
+        "credit": proposal.credit,
+        "score": proposal.score,
+        "kind": proposal.kind if proposal.kind in _KINDS else "none",
+        "reason_data": [
+            [
+                getattr(reason, "code", "") or "",
+                list(getattr(reason, "args", ()) or ()),
+                reason.text,
+                reason.contribution,
+            ]
+            for reason in proposal.reasons
+        ],
+    }
+
+
+_KINDS = {"exact", "discount", "fee", "partial", "overpayment", "subset", "none"}

@@ -1,0 +1,172 @@
+from odoo import _lt, api, fields, models
+from odoo.exceptions import UserError
+
+SUGGESTION_KINDS = [
+    ("exact", "Exact amount"),
+    ("discount", "Early-payment discount"),
+    ("fee", "Bank fee written off"),
+    ("partial", "Partial payment"),
+    ("overpayment", "Overpayment"),
+    ("subset", "Several invoices"),
+    ("remittance", "Remittance advice"),
+    ("manual", "Picked by hand"),
+    ("none", "Other"),
+]
+
+# Translatable sentences of the engine's reasons, keyed by reason code; the
+# engine's English sentence is shown for a code missing here.
+REASON_LABELS = {
+    "payer_account": _lt("payer account known"),
+    "payer_name_learned": _lt("payer name learned from an earlier match"),
+    "reference_pattern": _lt("customer's reference pattern found"),
+    "customer_reference": _lt("customer's payment reference found"),
+    "payer_name_similar": _lt("payer name matches the customer (%.2f)"),
+    "invoice_number": _lt("invoice number found"),
+    "invoice_number_no_prefix": _lt("invoice number found without its prefix"),
+    "invoice_number_typo": _lt("invoice number found with a typo"),
+    "payment_reference": _lt("payment reference found"),
+    "payment_reference_typo": _lt("payment reference found with a typo"),
+    "order_reference": _lt("order reference found"),
+    "rf_reference": _lt("RF creditor reference found"),
+    "amount_exact": _lt("amount exact"),
+    "discount": _lt("early-payment discount (%.2f)"),
+    "fee": _lt("amount within bank fee tolerance (write-off %.2f)"),
+    "partial": _lt("partial payment (%.2f stays open)"),
+    "overpayment": _lt("overpayment (%.2f left as customer credit)"),
+    "subset": _lt("several invoices add up to the amount"),
+    "manual": _lt("picked by hand by %s"),
+}
+
+
+class OtcCashSuggestion(models.Model):
+    _name = "otc.cash.suggestion"
+    _description = "Cash Application Candidate"
+    _order = "statement_line_id, sequence, id"
+    _rec_name = "statement_line_id"
+
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Statement Line",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        related="statement_line_id.company_id", store=True, index=True
+    )
+    sequence = fields.Integer(string="Rank", default=1)
+    state = fields.Selection(
+        [("proposed", "Proposed"), ("applied", "Applied"), ("rejected", "Rejected")],
+        default="proposed",
+        required=True,
+        index=True,
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True)
+    kind = fields.Selection(SUGGESTION_KINDS, default="none", required=True)
+    score = fields.Float(string="Confidence (%)", digits=(5, 1))
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        help="Currency of the amounts of this candidate.",
+    )
+    move_line_ids = fields.Many2many(
+        "account.move.line",
+        "otc_cash_suggestion_move_line_rel",
+        "suggestion_id",
+        "move_line_id",
+        string="Open Items",
+    )
+    allocation = fields.Json(
+        help="[[journal item id, amount applied], ...] in the candidate's currency"
+    )
+    amount = fields.Monetary(string="Applied to Items")
+    writeoff = fields.Monetary(string="Written Off")
+    discount = fields.Monetary(string="Discount")
+    credit = fields.Monetary(string="Left as Credit")
+    reason_data = fields.Json(help="[[code, args, English text, contribution], ...]")
+    reasons = fields.Text(compute="_compute_reasons")
+    document_names = fields.Char(string="Documents", compute="_compute_document_names")
+    remittance_id = fields.Many2one("otc.remittance", ondelete="set null")
+    explanation = fields.Char(
+        help="Why the line was not reconciled automatically with this candidate."
+    )
+
+    @api.depends("reason_data")
+    def _compute_reasons(self):
+        for suggestion in self:
+            suggestion.reasons = "\n".join(
+                "%s (%+d)" % (text, round(contribution * 100)) if contribution else text
+                for text, contribution in suggestion._reason_items()
+            )
+
+    @api.depends("move_line_ids")
+    def _compute_document_names(self):
+        for suggestion in self:
+            suggestion.document_names = ", ".join(
+                suggestion.move_line_ids.move_id.mapped("name")
+            )
+
+    def _reason_items(self):
+        """(translated sentence, contribution) of each reason."""
+        self.ensure_one()
+        items = []
+        for code, args, text, contribution in self.reason_data or []:
+            label = REASON_LABELS.get(code)
+            if label is not None:
+                try:
+                    text = str(label) % tuple(args) if "%" in str(label) else str(label)
+                except TypeError:
+                    pass
+            items.append((text, contribution or 0.0))
+        return items
+
+    # actions -----------------------------------------------------------------
+
+    def action_accept(self):
+        """Reconcile the statement line with this candidate."""
+        self.env["account.bank.statement.line"]._otc_check_cash_access()
+        if len(self.statement_line_id) != len(self):
+            raise UserError(
+                self.env._("Accept one candidate per statement line at a time.")
+            )
+        for suggestion in self:
+            if suggestion.state != "proposed":
+                raise UserError(
+                    self.env._(
+                        "The candidate for %(line)s is no longer proposed.",
+                        line=suggestion.statement_line_id.display_name,
+                    )
+                )
+        self.statement_line_id._otc_apply_suggestions(self, origin="manual")
+        return True
+
+    def action_reject(self):
+        self.env["account.bank.statement.line"]._otc_check_cash_access()
+        proposed = self.filtered(lambda s: s.state == "proposed")
+        proposed.state = "rejected"
+        lines = proposed.statement_line_id
+        left = self.search(
+            [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
+        ).statement_line_id
+        (lines - left).filtered(
+            lambda line: line.otc_match_state == "suggested"
+        ).otc_match_state = "unmatched"
+        lines._otc_refresh_best()
+        return True
+
+    def _as_proposal(self):
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "allocations": [tuple(pair) for pair in self.allocation or []],
+            "currency_id": self.currency_id.id,
+            "writeoff": self.writeoff,
+            "writeoff_account_id": False,
+            "discount": self.discount,
+            "credit": self.credit,
+            "score": self.score / 100.0,
+            "kind": self.kind,
+            "reason_data": self.reason_data or [],
+            "remittance_id": self.remittance_id.id,
+            "suggestion_id": self.id,
+        }
