@@ -53,7 +53,9 @@ def test_long_bare_number_is_learned():
 
 
 def test_keys():
-    assert learning.account_key("de89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    assert (
+        learning.account_key("de89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    )
     assert learning.name_key("MÜLLER Bau GmbH") == learning.name_key("bau mueller")
     assert learning.name_key("  ") == ""
 

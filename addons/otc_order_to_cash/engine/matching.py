@@ -93,8 +93,9 @@ pass; two equally good readings never do.  The weights were calibrated with
 
 import datetime
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field, replace
+from math import comb
 
 from . import names, references, subset
 
@@ -123,6 +124,13 @@ A_UNIQUE_NAMED = 0.15
 CHANCE_MAX = 0.01
 DENSITY_PCT = 10.0  # half-width of the window the amount density is taken on
 A_ISOLATED = 0.05
+A_OTHER_PAYER = 0.15
+OTHER_PAYER_MIN = 0.5  # confidence in another customer that weakens amount-only
+# expected coincidences allowed for "unique" bonuses within one customer
+SINGLE_CHANCE_MAX = 0.01  # an item with the exact amount
+FEE_CHANCE_MAX = 0.1  # an item within the fee tolerance
+SUBSET_CHANCE_MAX = 0.02  # a combination with the exact sum
+A_PARTIAL_OLDEST = 0.10
 A_OLDEST = 0.05
 OLDEST_WINDOW = 10  # a customer's oldest items, for combinations
 ISOLATION_SHARE = 0.8  # other items above this share of the amount compete
@@ -145,13 +153,60 @@ EXACT, DISCOUNT, FEE, PARTIAL, OVER, NONE = (
     "none",
 )
 _FITS = (EXACT, DISCOUNT, FEE)
+# Every reason has a stable code and arguments; ``text`` is the English
+# sentence ``REASON_TEMPLATES[code] % args``.  The Odoo side renders its own
+# (translated) sentence from the code and the arguments.
+REASON_TEMPLATES = {
+    # customer identification
+    "payer_account": "payer account known",
+    "payer_name_learned": "payer name learned",
+    "reference_pattern": "reference pattern learned",
+    "customer_reference": "customer reference found",
+    "payer_name_similar": "payer name matches customer (%.2f)",
+    # item identification (one code per kind of reference and way it was found)
+    "invoice_number": "invoice number found",
+    "invoice_number_no_prefix": "invoice number found (no prefix)",
+    "invoice_number_typo": "invoice number found (1 typo)",
+    "payment_reference": "payment reference found",
+    "payment_reference_no_prefix": "payment reference found (no prefix)",
+    "payment_reference_typo": "payment reference found (1 typo)",
+    "order_reference": "order reference found",
+    "order_reference_no_prefix": "order reference found (no prefix)",
+    "order_reference_typo": "order reference found (1 typo)",
+    "rf_reference": "RF reference found",
+    "rf_reference_typo": "RF reference found (1 typo)",
+    "references": "%d references found",
+    # amounts
+    "amount_exact": "amount exact",
+    "discount": "early-payment discount (%.2f)",
+    "fee": "amount within bank fee tolerance (write-off %.2f)",
+    "partial": "partial payment (%.2f stays open)",
+    "overpayment": "overpayment (%.2f left as customer credit)",
+    "unique_customer_amount": "only open item of the customer with this amount",
+    "fee_identified": "only item of an identified customer within the fee tolerance",
+    "partial_oldest": "partial payment of the customer's oldest open item",
+    "subset": "several invoices add up to the amount",
+    "subset_referenced": "referenced invoices add up to the amount",
+    "subset_unique": "only such combination (%.4f expected by chance)",
+    "subset_oldest": "combination of the customer's oldest items",
+    "unique_global": "only open item with this amount",
+    "payer_other_customer": "the payer's name or account points to another customer",
+    "unique_named": "only item with this amount among customers named like the "
+    "payer (%.4f expected by chance)",
+}
 # customer evidence that is a recorded fact, not a resemblance
 _FACTS = (
-    "payer account known",
-    "payer name learned",
-    "reference pattern learned",
-    "customer reference found",
+    "payer_account",
+    "payer_name_learned",
+    "reference_pattern",
+    "customer_reference",
 )
+_REF_CODES = {
+    "invoice number": "invoice_number",
+    "payment reference": "payment_reference",
+    "order reference": "order_reference",
+    "RF reference": "rf_reference",
+}
 
 
 @dataclass(frozen=True)
@@ -210,12 +265,43 @@ class MatchConfig:
 
 @dataclass(frozen=True)
 class Reason:
+    """One piece of evidence and what it adds to a proposal's strength.
+
+    ``code`` is a key of ``REASON_TEMPLATES`` and ``args`` its arguments;
+    ``text`` is the English sentence built from them.
+    """
+
     text: str
     contribution: float
+    code: str = ""
+    args: tuple = ()
+
+
+def reason(code, contribution, *args):
+    """``Reason`` for a code of ``REASON_TEMPLATES`` and its arguments."""
+    text = REASON_TEMPLATES[code] % args if args else REASON_TEMPLATES[code]
+    return Reason(text, contribution, code, tuple(args))
 
 
 @dataclass(frozen=True)
 class Proposal:
+    """One way to apply a statement line, with its score and reasons.
+
+    All amounts are in ``currency`` (the line's foreign currency when the
+    line and every item have an amount in it, else company currency).
+    ``allocations`` are the amounts applied to each item's open residual,
+    oldest item first: the full residual for the ``exact``, ``fee``,
+    ``discount``, ``overpayment`` and ``subset`` kinds, less for the last
+    item(s) of a ``partial`` payment.  Invariant::
+
+        sum(allocated amounts) - writeoff - discount + credit == line amount
+
+    (the line amount being ``amount_currency`` when ``currency`` is set),
+    to the cent.  ``writeoff`` is the bank fee to write off (``fee`` kinds,
+    at most ``MatchConfig.writeoff_limit``), ``discount`` the early-payment
+    discount granted, ``credit`` the excess left on the customer as credit.
+    """
+
     customer_id: object
     allocations: tuple  # ((item id, amount to apply), ...)
     kind: str  # exact, discount, fee, partial, overpayment, subset, none
@@ -241,11 +327,22 @@ class Decision:
 
 
 class _Entry:
-    __slots__ = ("item", "cust", "cents", "fcur", "fcents", "dcents", "fdcents", "rank")
+    __slots__ = (
+        "item",
+        "cust",
+        "cents",
+        "fcur",
+        "fcents",
+        "dcents",
+        "fdcents",
+        "rank",
+        "keys",
+    )
 
     def __init__(self, item, scale, rank):
         self.item = item
         self.cust = item.customer_id
+        self.keys = []  # reference keys the item is indexed under
         self.cents = round(item.residual * scale)
         self.fcur = item.currency if item.residual_currency is not None else ""
         self.fcents = round(item.residual_currency * scale) if self.fcur else None
@@ -275,6 +372,7 @@ class _Ctx:
         "scale",
         "spans",
         "settled",
+        "named",
     )
 
     def __init__(self, line, scale):
@@ -284,26 +382,39 @@ class _Ctx:
         has_fc = line.amount_currency is not None and line.currency
         self.fcur = line.currency if has_fc else ""
         self.fcents = round(line.amount_currency * scale) if has_fc else None
-        self.evidence = {}  # customer -> {reason text: p}
-        self.hits = {}  # entry index -> (r, reason text)
+        self.evidence = {}  # customer -> {reason code: (p, args)}
+        self.hits = {}  # entry index -> (r, reason code)
         self.spans = ()
         self.settled = False
+        self.named = set()  # customers the payer name alone identifies
 
-    def add_evidence(self, cust, text, p):
+    def add_evidence(self, cust, code, p, args=()):
         ev = self.evidence.setdefault(cust, {})
-        if p > ev.get(text, 0.0):
-            ev[text] = p
+        old = ev.get(code)
+        if old is None or p > old[0]:
+            ev[code] = (p, args)
 
-    def add_hit(self, idx, r, text):
+    def add_hit(self, idx, r, code):
         old = self.hits.get(idx)
         if old is None or r > old[0]:
-            self.hits[idx] = (r, text)
+            self.hits[idx] = (r, code)
 
 
 def _name_p(similarity):
     if similarity < NAME_MIN:
         return 0.0
     return 0.3 + (similarity - NAME_MIN) / (1.0 - NAME_MIN) * 0.6
+
+
+def _subset_chance(values, size):
+    """Combinations of ``size`` of ``values`` expected on one cent by chance.
+
+    ``C(n, size)`` sums spread over about ``2 * size * mean`` cents.
+    """
+    if not values or size < 1:
+        return 0.0
+    mean = sum(values) / len(values)
+    return comb(len(values), size) / max(1.0, 2.0 * size * mean)
 
 
 def _sort_key(item, position):
@@ -352,12 +463,14 @@ class Matcher:
         bucket = self._keys.setdefault(key, [])
         if not any(i == idx for i, _k in bucket):
             bucket.append((idx, kind))
+            self._entries[idx].keys.append(key)
 
     def _index(self, idx):
         e = self._entries[idx]
         it = e.item
         self._by_id[it.id] = idx
-        self._by_customer.setdefault(e.cust, []).append(idx)
+        # oldest first; a dict so that a paid item leaves in O(1)
+        self._by_customer.setdefault(e.cust, {})[idx] = None
         self._names.add(e.cust, it.customer_name)
         for text, kind in (
             (it.number, "invoice number"),
@@ -384,21 +497,127 @@ class Matcher:
             counter[widths] = counter.get(widths, 0) + 1
         if it.rf_ref:
             self._add_key("R" + references.compact(it.rf_ref), idx, "RF reference")
+        self._index_amounts(idx)
+
+    def _amount_keys(self, e):
+        """[(index, key)] of the amount indexes an entry is filed under."""
+        out = []
         if e.cents > 0:
-            self._by_cents.setdefault(e.cents, []).append(idx)
+            out.append((self._by_cents, e.cents))
         if e.fcur and e.fcents:
-            self._by_cents.setdefault((e.fcur, e.fcents), []).append(idx)
+            out.append((self._by_cents, (e.fcur, e.fcents)))
         if e.dcents:
-            self._by_net_cents.setdefault(e.cents - e.dcents, []).append(idx)
+            out.append((self._by_net_cents, e.cents - e.dcents))
             if e.fcur and e.fdcents:
-                key = (e.fcur, e.fcents - e.fdcents)
-                self._by_net_cents.setdefault(key, []).append(idx)
+                out.append((self._by_net_cents, (e.fcur, e.fcents - e.fdcents)))
+        return out
+
+    def _index_amounts(self, idx):
+        for index, key in self._amount_keys(self._entries[idx]):
+            index.setdefault(key, []).append(idx)
+
+    def _unindex_amounts(self, idx):
+        e = self._entries[idx]
+        for index, key in self._amount_keys(e):
+            bucket = index.get(key)
+            if bucket and idx in bucket:
+                bucket.remove(idx)
+                if not bucket:
+                    del index[key]
+        if e.cents > 0:
+            k = bisect_left(self._all_cents, e.cents)
+            if k < len(self._all_cents) and self._all_cents[k] == e.cents:
+                del self._all_cents[k]
+        self._sorted_cache.pop((e.cust, ""), None)
+        if e.fcur:
+            self._sorted_cache.pop((e.cust, e.fcur), None)
 
     # public API -------------------------------------------------------------------
 
     def item(self, item_id):
+        """The open item as it stands now (residual reduced by ``consume``)."""
         idx = self._by_id.get(item_id)
         return None if idx is None else self._entries[idx].item
+
+    def consume(self, item_id, amount=None, amount_currency=None):
+        """Reduce an item's open residual after a line was applied to it.
+
+        ``amount`` is in company currency, ``amount_currency`` in the item's
+        currency (foreign-currency items); give either or both, the missing
+        one is taken in proportion.  An item with nothing left (or a negative
+        rest) leaves every index, so that later lines of the same run never
+        propose it; a partly paid item stays with its new residual and loses
+        its early-payment discount (a discount is for a full payment).  Costs
+        a few dict operations per reference key of the item, no re-index.
+        Returns the residual left in company currency (0.0 when none), or
+        None for an unknown (or already consumed) item.
+        """
+        idx = self._by_id.get(item_id)
+        if idx is None:
+            return None
+        e = self._entries[idx]
+        scale = self._scale
+        if amount is None and amount_currency is None:
+            raise ValueError("consume needs amount or amount_currency")
+        if amount is None:
+            amount_c = (
+                round(e.cents * amount_currency * scale / e.fcents)
+                if (e.fcur and e.fcents)
+                else round(amount_currency * scale)
+            )
+        else:
+            amount_c = round(amount * scale)
+        cents = e.cents - amount_c
+        fcents = None
+        if e.fcur:
+            if amount_currency is not None:
+                fcents = e.fcents - round(amount_currency * scale)
+            else:
+                fcents = round(e.fcents * cents / e.cents) if e.cents else 0
+        self._unindex_amounts(idx)
+        if cents <= 0 or (e.fcur and fcents <= 0):
+            self._drop(idx)
+            return 0.0
+        e.cents, e.dcents, e.fdcents = cents, 0, 0
+        if e.fcur:
+            e.fcents = fcents
+        e.item = replace(
+            e.item,
+            residual=cents / scale,
+            residual_currency=fcents / scale if e.fcur else e.item.residual_currency,
+            discount=0.0,
+            discount_currency=None,
+            discount_date=None,
+        )
+        self._index_amounts(idx)
+        if cents > 0:
+            insort(self._all_cents, cents)
+        return cents / scale
+
+    def apply(self, proposal):
+        """``consume`` every allocation of an applied proposal."""
+        for item_id, amount in proposal.allocations:
+            if proposal.currency:
+                self.consume(item_id, amount_currency=amount)
+            else:
+                self.consume(item_id, amount)
+
+    def _drop(self, idx):
+        e = self._entries[idx]
+        for key in e.keys:
+            bucket = self._keys.get(key)
+            if bucket is None:
+                continue
+            bucket[:] = [b for b in bucket if b[0] != idx]
+            if not bucket:
+                del self._keys[key]
+        mine = self._by_customer.get(e.cust)
+        if mine is not None:
+            mine.pop(idx, None)
+            if not mine:
+                del self._by_customer[e.cust]
+        del self._by_id[e.item.id]
+        self._entries[idx] = None
 
     def match(self, line):
         """Ranked proposals (best first) for one ``StatementLine``."""
@@ -435,14 +654,14 @@ class Matcher:
         if line.account_number:
             cust = self._accounts.get(references.compact(line.account_number))
             if cust is not None:
-                ctx.add_evidence(cust, "payer account known", P_ACCOUNT)
+                ctx.add_evidence(cust, "payer_account", P_ACCOUNT)
         if line.partner_name and self._learned:
             cust = self._learned.get(names.name_key(line.partner_name))
             if cust is not None:
-                ctx.add_evidence(cust, "payer name learned", P_LEARNED_NAME)
+                ctx.add_evidence(cust, "payer_name_learned", P_LEARNED_NAME)
         for regex, cust in self._patterns:
             if regex.search(text):
-                ctx.add_evidence(cust, "reference pattern learned", P_PATTERN)
+                ctx.add_evidence(cust, "reference_pattern", P_PATTERN)
 
     def _lookup(self, ctx, key, r, suffix=""):
         bucket = self._keys.get(key)
@@ -453,12 +672,10 @@ class Matcher:
         if len(bucket) > MAX_ITEMS_PER_KEY or shared:
             custs = {self._entries[i].cust for i, _k in bucket}
             if len(custs) == 1:
-                ctx.add_evidence(
-                    custs.pop(), "customer reference found", P_CUSTOMER_REF
-                )
+                ctx.add_evidence(custs.pop(), "customer_reference", P_CUSTOMER_REF)
             return
         for idx, kind in bucket:
-            ctx.add_hit(idx, r, kind + " found" + suffix)
+            ctx.add_hit(idx, r, _REF_CODES[kind] + suffix)
 
     def _references(self, ctx, text):
         rfs = references.find_rf(text)
@@ -466,8 +683,14 @@ class Matcher:
             if rf.valid:
                 self._lookup(ctx, "R" + rf.value, R_EXACT)
             else:
-                for value in references.rf_corrections(rf.value):
-                    self._lookup(ctx, "R" + value, R_TYPO, " (1 typo)")
+                for candidate in (rf.value, *rf.others):
+                    if len(candidate) < 6:
+                        break
+                    n = len(ctx.hits) + len(ctx.evidence)
+                    for value in references.rf_corrections(candidate):
+                        self._lookup(ctx, "R" + value, R_TYPO, "_typo")
+                    if len(ctx.hits) + len(ctx.evidence) > n:
+                        break
         skip = [(rf.start, rf.end) for rf in rfs]
         ctx_spans = references.find_numbers(text, skip)
         for span in ctx_spans:
@@ -477,11 +700,11 @@ class Matcher:
                     self._lookup(ctx, "S" + references.skey(prefix, groups), R_EXACT)
                 if len(digits) >= MIN_DIGITS + 1 and len(groups) >= 2:
                     self._lookup(
-                        ctx, "N" + references.nkey(groups), R_NO_PREFIX, " (no prefix)"
+                        ctx, "N" + references.nkey(groups), R_NO_PREFIX, "_no_prefix"
                     )
                 if len(digits) >= MIN_DIGITS:
                     r = R_EXACT if prefix else R_NO_PREFIX
-                    self._lookup(ctx, "D" + digits, r, "" if prefix else " (no prefix)")
+                    self._lookup(ctx, "D" + digits, r, "" if prefix else "_no_prefix")
         ctx.spans = ctx_spans
 
     def _fuzzy_references(self, ctx, text):
@@ -507,25 +730,27 @@ class Matcher:
                         if bucket and len(bucket) <= MAX_ITEMS_PER_KEY:
                             for idx, kind in bucket:
                                 if self._keep_fuzzy(ctx, idx):
-                                    ctx.add_hit(idx, R_TYPO, kind + " found (1 typo)")
+                                    ctx.add_hit(idx, R_TYPO, _REF_CODES[kind] + "_typo")
 
     def _keep_fuzzy(self, ctx, idx):
         # a one-edit neighbourhood of a dense numbering holds dozens of real
-        # numbers: keep only those the amount or the customer confirms
+        # numbers: keep only those the customer or the amount confirms (the
+        # exact amount or a discount: among a hundred neighbours, one is
+        # often a bank fee away by chance)
         e = self._entries[idx]
         if e.cust in ctx.evidence:
             return True
-        return self._classify(ctx, [idx])[0] in _FITS
+        return self._classify(ctx, [idx])[0] in (EXACT, DISCOUNT)
 
     def _names_evidence(self, ctx):
         name = ctx.line.partner_name
         if not name:
             return
-        if any("payer name learned" in ev for ev in ctx.evidence.values()):
+        if any("payer_name_learned" in ev for ev in ctx.evidence.values()):
             return  # a learned fact beats any resemblance
         tokens = names.normalize(name)
         strong = any(
-            "payer account known" in ev for ev in ctx.evidence.values()
+            "payer_account" in ev for ev in ctx.evidence.values()
         ) or self._hit_fits(ctx, exact_only=True)
         found = {} if strong else dict(self._names.search(name, NAME_MIN))
         customers = set(ctx.evidence) | {self._entries[i].cust for i in ctx.hits}
@@ -550,7 +775,9 @@ class Matcher:
         for cust, sim in found.items():
             p = _name_p(sim) * (damp if sim >= NAMESAKE_SIMILARITY else 1.0)
             if p:
-                ctx.add_evidence(cust, "payer name matches customer (%.2f)" % sim, p)
+                ctx.add_evidence(cust, "payer_name_similar", p, (sim,))
+            if sim >= NAMESAKE_SIMILARITY and namesakes == 1:
+                ctx.named.add(cust)
 
     def _hit_fits(self, ctx, exact_only=False):
         for idx, (r, _t) in ctx.hits.items():
@@ -653,7 +880,7 @@ class Matcher:
 
     def _confidence(self, ctx, cust):
         miss = 1.0
-        for p in ctx.evidence.get(cust, {}).values():
+        for p, _args in ctx.evidence.get(cust, {}).values():
             miss *= 1.0 - p
         return 1.0 - miss
 
@@ -663,47 +890,49 @@ class Matcher:
             return []
         out = []
         miss = 1.0
-        for text, p in sorted(ev.items(), key=lambda kv: (-kv[1], kv[0])):
+        for code, (p, args) in sorted(ev.items(), key=lambda kv: (-kv[1][0], kv[0])):
             gain = W_CUSTOMER * miss * p
             miss *= 1.0 - p
-            out.append(Reason(text, round(gain, 4)))
+            out.append(reason(code, round(gain, 4), *args))
         return out
 
-    def _amount_reasons(self, kind, ctx, total, scheme, referenced):
+    def _amount_reasons(self, kind, ctx, total, scheme, referenced, exact_ref=False):
         scale = self._scale
         target = ctx.fcents if scheme else ctx.cents
         if kind == EXACT:
-            return [Reason("amount exact", A_EXACT)]
+            return [reason("amount_exact", A_EXACT)]
+        # an item referenced without typo whose amount fits after a discount
+        # or a bank fee is as telling as an exact amount: the write-off limit
+        # bounds the risk
         if kind == DISCOUNT:
-            text = "early-payment discount (%.2f)" % ((total - target) / scale)
-            return [Reason(text, A_DISCOUNT)]
+            weight = A_EXACT if exact_ref else A_DISCOUNT
+            return [reason("discount", weight, (total - target) / scale)]
         if kind == FEE:
-            text = "amount within bank fee tolerance (write-off %.2f)" % (
-                (total - target) / scale
-            )
-            return [Reason(text, A_FEE)]
+            weight = A_EXACT if exact_ref else A_FEE
+            return [reason("fee", weight, (total - target) / scale)]
         if kind == PARTIAL:
-            text = "partial payment (%.2f stays open)" % ((total - target) / scale)
-            return [Reason(text, A_PARTIAL if referenced else 0.0)]
-        text = "overpayment (%.2f left as customer credit)" % ((target - total) / scale)
-        return [Reason(text, A_OVER if referenced else 0.0)]
+            return [
+                reason(
+                    "partial",
+                    A_PARTIAL if referenced else 0.0,
+                    (total - target) / scale,
+                )
+            ]
+        return [
+            reason(
+                "overpayment", A_OVER if referenced else 0.0, (target - total) / scale
+            )
+        ]
 
     def _ref_reason(self, ctx, idxs):
         found = [ctx.hits[i] for i in idxs if i in ctx.hits]
         if not found:
             return []
         r = sum(h[0] for h in found) / len(idxs)
-        texts = sorted({h[1] for h in found})
-        text = (
-            texts[0]
-            if len(found) == 1
-            else "%d references found: %s"
-            % (
-                len(found),
-                ", ".join(texts),
-            )
-        )
-        return [Reason(text, round(W_REFERENCE * r, 4))]
+        contribution = round(W_REFERENCE * r, 4)
+        if len(found) == 1:
+            return [reason(found[0][1], contribution)]
+        return [reason("references", contribution, len(found))]
 
     # proposals --------------------------------------------------------------------
 
@@ -722,7 +951,7 @@ class Matcher:
             if kind in _FITS or exact_refs == [i]:
                 fitted |= kind in _FITS
                 reasons = self._ref_reason(ctx, [i]) + self._amount_reasons(
-                    kind, ctx, total, scheme, True
+                    kind, ctx, total, scheme, True, ctx.hits[i][0] >= R_NO_PREFIX
                 )
                 props.append(self._proposal(ctx, cust, [i], kind, scheme, reasons))
         if len(exact_refs) > 1:
@@ -743,12 +972,7 @@ class Matcher:
         if found is not None:
             chosen, exact = found
             reasons = self._ref_reason(ctx, chosen)
-            reasons.append(
-                Reason(
-                    "referenced invoices add up to the amount",
-                    A_EXACT if exact else A_FEE,
-                )
-            )
+            reasons.append(reason("subset_referenced", A_EXACT if exact else A_FEE))
             kind = EXACT if exact else FEE
             return [self._proposal(ctx, cust, chosen, kind, scheme, reasons, "subset")]
         reasons = self._ref_reason(ctx, refs) + self._amount_reasons(
@@ -760,7 +984,7 @@ class Matcher:
         key = (cust, scheme)
         cached = self._sorted_cache.get(key)
         if cached is None:
-            idxs = self._by_customer.get(cust, [])
+            idxs = list(self._by_customer.get(cust, ()))
             if scheme:
                 idxs = [i for i in idxs if self._entries[i].fcur == scheme]
             vals = self._values(idxs, scheme)[0]
@@ -786,23 +1010,18 @@ class Matcher:
         hi = bisect_right(values, target + self._tolerance(target))
         return [(i, FEE) for i in by_value[lo:hi] if self._classify(ctx, [i])[0] == FEE]
 
-    def _isolated(self, ctx, cust, scheme, values):
-        """The customer's only item near the amount offers the only reading.
+    def _identified(self, ctx, cust):
+        """The customer is known by a fact or named without namesakes.
 
-        A bank fee makes the amount inexact, and an amount a little under an
-        item is also what a partial payment of a larger item, or an
-        overpayment of a slightly smaller one, looks like.  The fee reading
-        is safe when the customer has no other item from ``ISOLATION_SHARE``
-        of the amount upwards, and no reference in the text fits the amount.
-        Only for a customer known by a fact: a name alone is what a line
-        paying nothing, from a look-alike company, also brings.
+        Facts: payer account, learned payer name or reference pattern,
+        customer reference.  A payer name counts when it resembles this
+        customer's closely (``NAMESAKE_SIMILARITY``) and no other's.  Not
+        when a reference in the text fits the amount: that is another
+        reading.
         """
-        facts = ctx.evidence.get(cust, {})
-        if not any(text in facts for text in _FACTS) or self._hit_fits(ctx):
-            return False
-        target = ctx.fcents if scheme else ctx.cents
-        lo = bisect_left(values, int(target * ISOLATION_SHARE))
-        return len(values) - lo == 1
+        ev = ctx.evidence.get(cust, {})
+        known = cust in ctx.named or any(code in ev for code in _FACTS)
+        return known and not self._hit_fits(ctx)
 
     def _unreferenced(self, ctx, cust):
         scheme = ctx.fcur if ctx.fcur else ""
@@ -810,89 +1029,112 @@ class Matcher:
         if scheme and not oldest:
             scheme = ""
             values, by_value, oldest = self._customer_entries(cust, "")
+        target = ctx.fcents if scheme else ctx.cents
         singles = self._single_fits(ctx, cust, scheme, values, by_value)
         fee_only = all(kind == FEE for _i, kind in singles)
         props = []
+        # an exact combination is worth showing next to items a fee away; not
+        # worth the search for a weakly identified customer or when a
+        # reference already settles the line.  The customer's oldest items
+        # first (customers pay their oldest invoices first), then more.
+        found = None
+        strong = self._confidence(ctx, cust) >= SUBSET_MIN_CONFIDENCE
+        if fee_only and len(oldest) > 1 and strong and not ctx.settled:
+            found = self._oldest_subset(ctx, oldest, scheme)
+            if found is not None and (found[1] or not singles):
+                props.append(
+                    self._subset_proposal(ctx, cust, scheme, *found, oldest=oldest)
+                )
+        # a unique exact combination makes items a fee away less telling
+        exact_sum = found is not None and found[1] and found[2]
+        if len(singles) == 1 and not (fee_only and exact_sum):
+            (i, kind), n = singles[0], len(oldest)
+            # the more items the customer has, the likelier one of them is
+            # near any amount by chance
+            if kind == FEE:
+                chance = n * self._density(target) * (self._tolerance(target) + 1)
+                unique = chance <= FEE_CHANCE_MAX
+            else:
+                unique = n * self._density(target) <= SINGLE_CHANCE_MAX
+        else:
+            unique = False
         for i, kind in singles:
             _k, sch, total, _d = self._classify(ctx, [i])
             reasons = self._amount_reasons(kind, ctx, total, sch, False)
-            if len(singles) == 1:
-                reasons.append(
-                    Reason("only open item of the customer with this amount", A_UNIQUE)
-                )
-                if kind == FEE and self._isolated(ctx, cust, scheme, values):
-                    reasons.append(
-                        Reason(
-                            "no other open item of the customer the amount "
-                            "could partly pay",
-                            A_ISOLATED,
-                        )
-                    )
+            if unique:
+                reasons.append(reason("unique_customer_amount", A_UNIQUE))
+                if kind == FEE and self._identified(ctx, cust):
+                    reasons.append(reason("fee_identified", A_ISOLATED))
             props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
-        if props and not fee_only:
+        if (singles and not fee_only) or (found is not None and found[1] and found[2]):
             return props
-        # an exact combination is worth showing next to items a fee away; not
-        # worth the search for a weakly identified customer or when a
-        # reference already settles the line
-        strong = self._confidence(ctx, cust) >= SUBSET_MIN_CONFIDENCE
-        if len(oldest) > 1 and strong and not ctx.settled:
-            found = self._subset(ctx, oldest, scheme, unique=True)
-            if found is not None and (found[1] or not props):
-                prop = self._subset_proposal(ctx, cust, scheme, *found, oldest=oldest)
-                props.append(prop)
-                if found[1]:
-                    return props
         # nothing fits exactly (a fee away at best): low suggestions, ranked
         # after the fee readings, one per other reading: a partial payment of
-        # the oldest items the amount does not cover (customers pay their
-        # oldest invoices first) and an overpayment of the largest item below
-        # the amount; else the oldest item
-        target = ctx.fcents if scheme else ctx.cents
-        larger = [i for i in oldest if self._values([i], scheme)[0][0] > target]
+        # the oldest item the amount does not cover (customers pay their
+        # oldest invoices first), an overpayment of the largest item below the
+        # amount, a partial payment of the next oldest larger item; else the
+        # oldest item
+        larger = []
+        for i in oldest:
+            if self._values([i], scheme)[0][0] > target:
+                larger.append(i)
+                if len(larger) == 2:
+                    break
         below = by_value[: bisect_left(values, target)]
-        picks = larger[: max(1, self.config.suggestions - 1)]
-        if below:
-            picks.append(below[-1])
-        picks = picks or oldest[:1]
-        for i in picks:
+        picks = larger[:1] + below[-1:] + larger[1:]
+        picks = picks[: max(2, self.config.suggestions)] or oldest[:1]
+        for n, i in enumerate(picks):
             kind, sch, total, _d = self._classify(ctx, [i])
             reasons = self._amount_reasons(kind, ctx, total, sch, False)
+            if n == 0 and kind == PARTIAL:
+                reasons.append(reason("partial_oldest", A_PARTIAL_OLDEST))
             props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
         return props
 
-    def _subset_proposal(self, ctx, cust, scheme, chosen, exact_sum, unique, oldest=()):
-        reasons = [
-            Reason(
-                "several invoices add up to the amount",
-                A_SUBSET if exact_sum else A_SUBSET_FEE,
-            )
-        ]
-        if unique:
-            # the fewer the items, the less likely a sum is a coincidence
-            bonus = A_UNIQUE_SUBSET if len(chosen) <= 3 else A_UNIQUE_SUBSET / 3
-            reasons.append(Reason("only such combination", round(bonus, 4)))
-            if len(chosen) <= 3 and self._oldest_of_known(ctx, cust, chosen, oldest):
-                reasons.append(
-                    Reason("combination of the customer's oldest items", A_OLDEST)
-                )
+    def _oldest_subset(self, ctx, oldest, scheme):
+        """``_subset`` over the oldest items, then over more of them."""
+        window = oldest[:OLDEST_WINDOW]
+        found = self._subset(ctx, window, scheme, unique=True)
+        if (found is None or not found[1]) and len(oldest) > len(window):
+            wider = self._subset(ctx, oldest, scheme, unique=True)
+            if wider is not None and (wider[1] or found is None):
+                found = wider
+        return found
+
+    def _subset_proposal(
+        self, ctx, cust, scheme, chosen, exact_sum, unique, chance, oldest=()
+    ):
+        reasons = [reason("subset", A_SUBSET if exact_sum else A_SUBSET_FEE)]
+        # a unique sum means little when many combinations were possible:
+        # the bonus needs few coincidences expected (few, large items)
+        if unique and chance <= SUBSET_CHANCE_MAX:
+            reasons.append(reason("subset_unique", A_UNIQUE_SUBSET, chance))
+            if self._oldest_of_known(ctx, cust, chosen, oldest):
+                reasons.append(reason("subset_oldest", A_OLDEST))
         kind = EXACT if exact_sum else FEE
         return self._proposal(ctx, cust, chosen, kind, scheme, reasons, "subset")
 
     def _oldest_of_known(self, ctx, cust, chosen, oldest):
-        """All ``chosen`` among the customer's oldest items, customer a fact.
+        """All ``chosen`` among the oldest items of an identified customer.
 
         Customers settle their oldest invoices first; a unique exact sum
-        among the oldest few of a customer known by account or learned
-        facts leaves little room for coincidence.  Not when a reference in
-        the text fits the amount: that is another reading.
+        among the oldest few of a customer known by account, learned facts
+        or an unshared name leaves little room for coincidence.
         """
-        facts = ctx.evidence.get(cust, {})
-        if not any(text in facts for text in _FACTS) or self._hit_fits(ctx):
+        if not self._identified(ctx, cust):
             return False
         head = set(oldest[:OLDEST_WINDOW])
         return all(i in head for i in chosen)
 
     def _subset(self, ctx, idxs, scheme, unique=False):
+        """Best combination of ``idxs`` (oldest first) paying the amount.
+
+        Returns ``(chosen, exact)``, with ``unique`` ``(chosen, exact,
+        unique, chance)``: ``unique`` when the exact sum is the only one and
+        the search was complete, ``chance`` the number of combinations of
+        that size expected to hit the amount to the cent by coincidence
+        (``_subset_chance``).
+        """
         cfg = self.config
         target = ctx.fcents if scheme else ctx.cents
         tol = self._tolerance(target)
@@ -916,7 +1158,9 @@ class Matcher:
             return None
         chosen = [pool[k][0] for k in res.indices]
         if unique:
-            return chosen, res.exact, res.exact and res.solutions == 1 and res.complete
+            only = res.exact and res.solutions == 1 and res.complete
+            chance = _subset_chance([v for _i, v in pool], len(chosen))
+            return chosen, res.exact, only, chance
         return chosen, res.exact
 
     def _amount_only(self, ctx, known_customers):
@@ -924,6 +1168,14 @@ class Matcher:
         if ctx.fcur:
             keys.insert(0, (ctx.fcur, ctx.fcents))
         props = []
+        # the payer's name or account points to another customer: an amount
+        # alone is then a weaker guess (third parties quote a reference)
+        other = max((self._confidence(ctx, c) for c in known_customers), default=0)
+        against = (
+            [reason("payer_other_customer", -A_OTHER_PAYER)]
+            if other >= OTHER_PAYER_MIN
+            else []
+        )
         for key in keys:
             bucket = self._by_cents.get(key, [])
             fresh = [i for i in bucket if self._entries[i].cust not in known_customers]
@@ -935,9 +1187,8 @@ class Matcher:
                     continue
                 reasons = self._amount_reasons(kind, ctx, total, sch, False)
                 if unique:
-                    reasons.append(
-                        Reason("only open item with this amount", A_UNIQUE_GLOBAL)
-                    )
+                    reasons.append(reason("unique_global", A_UNIQUE_GLOBAL))
+                reasons += against
                 self._name_for(ctx, cust)
                 props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
             if props:
@@ -954,6 +1205,7 @@ class Matcher:
                     continue
                 cust = self._entries[i].cust
                 reasons = self._amount_reasons(kind, ctx, total, sch, False)
+                reasons += against
                 self._name_for(ctx, cust)
                 props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
         return props
@@ -1018,18 +1270,14 @@ class Matcher:
         if chance > CHANCE_MAX:
             return proposals
         item_id = self._entries[idx].item.id
-        reason = Reason(
-            "only item with this amount among customers named like the payer "
-            "(%.4f expected by chance)" % chance,
-            A_UNIQUE_NAMED,
-        )
+        named_reason = reason("unique_named", A_UNIQUE_NAMED, chance)
         out = []
         for p in proposals:
             if p.kind == EXACT and p.item_ids == (item_id,):
-                strength = p.strength + reason.contribution
+                strength = p.strength + named_reason.contribution
                 p = replace(
                     p,
-                    reasons=p.reasons + (reason,),
+                    reasons=p.reasons + (named_reason,),
                     strength=round(strength, 4),
                     score=round(max(0.0, min(1.0, strength)), 4),
                 )
@@ -1043,13 +1291,14 @@ class Matcher:
         sim = names.similarity(names.normalize(name), self._names.tokens(cust))
         p = _name_p(sim)
         if p:
-            ctx.add_evidence(cust, "payer name matches customer (%.2f)" % sim, p)
+            ctx.add_evidence(cust, "payer_name_similar", p, (sim,))
 
     def _rank(self, proposals):
         proposals.sort(
             key=lambda p: (
                 -p.strength,
                 len(p.allocations),
+                p.writeoff,  # the smallest bank fee first
                 [self._entries[self._by_id[i]].rank for i in p.item_ids],
             )
         )

@@ -230,6 +230,7 @@ class NameIndex:
         self._tokens = {}  # customer id -> normalized tokens
         self._forms = {}  # customer id -> legal forms
         self._postings = {}  # trigram -> list of customer ids
+        self._sizes = {}  # customer id -> number of trigrams of its name
         self._acronyms = {}  # initials -> list of customer ids
         self._exact = {}  # sorted tokens -> list of customer ids
         self._cache = {}
@@ -246,7 +247,9 @@ class NameIndex:
         self._tokens[customer_id] = tokens
         self._forms[customer_id] = legal_forms(name)
         self._exact.setdefault(tuple(sorted(tokens)), []).append(customer_id)
-        for gram in trigrams(" ".join(sorted(tokens))):
+        grams = trigrams(" ".join(sorted(tokens)))
+        self._sizes[customer_id] = len(grams)
+        for gram in grams:
             self._postings.setdefault(gram, []).append(customer_id)
         if len(tokens) >= 2:
             initials = "".join(t[0] for t in tokens)
@@ -270,15 +273,28 @@ class NameIndex:
             return hit
         cap = max(50, int(len(self._tokens) * self._max_share))
         counts = {}
-        for gram in trigrams(" ".join(sorted(tokens))):
+        grams = trigrams(" ".join(sorted(tokens)))
+        for gram in grams:
             posting = self._postings.get(gram)
             if posting is None or len(posting) > cap:
                 continue
             for cid in posting:
                 counts[cid] = counts.get(cid, 0) + 1
-        ranked = sorted(counts, key=lambda c: (-counts[c], str(c)))
-        # namesakes first: they would tie on trigram counts and be cut off
+        # Dice coefficient on trigrams: a short name that holds the query's
+        # words ("Chevalier" for "CHEVALIER SARL") ranks above longer names
+        # sharing as many trigrams ("Chevalier Transports")
+        size = len(grams)
+        ranked = sorted(
+            counts,
+            key=lambda c: (-counts[c] / (size + self._sizes[c]), str(c)),
+        )
+        # namesakes first: they would tie on trigram counts and be cut off;
+        # then customers named by one of the payer's words alone (the rest
+        # may be a mistyped legal form, "ERUL Dupont")
         pool = self._exact.get(tuple(sorted(tokens)), [])[:20]
+        if len(tokens) > 1:
+            for tok in tokens:
+                pool += self._exact.get((tok,), [])[:5]
         pool += ranked[: self._candidates]
         if len(tokens) == 1:
             pool += self._acronyms.get(tokens[0], [])[:5]

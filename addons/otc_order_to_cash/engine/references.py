@@ -13,8 +13,10 @@ the index of open items and looks the keys up.
 * ``find_rf`` finds ``RF`` + two check digits + up to 21 characters, spaces
   allowed; among the possible ends (word boundaries first, longest first) it
   keeps the first one whose mod-97 check digits are valid (``rf_is_valid``).
-  When none is valid the longest candidate is returned flagged invalid: the
-  matcher then tries one-edit corrections that are valid *and* known.
+  When none is valid the longest candidate is returned flagged invalid, with
+  the shorter word-boundary readings in ``others`` (the text after the
+  reference, "thanks" or a date, may have been swallowed): the matcher then
+  tries one-edit corrections that are valid *and* known.
 * ``find_numbers`` finds *spans*: an optional letter prefix followed by digit
   groups separated by at most two separator characters.  Inside a digit group
   the letters O, I and L are read as 0, 1 and 1 (only there: a group must
@@ -107,6 +109,9 @@ class RfMatch:
     valid: bool
     start: int
     end: int
+    # invalid only: the other readings ending at a word boundary, longest
+    # first (the text after the reference may have been swallowed)
+    others: tuple = ()
 
 
 def find_rf(text):
@@ -130,7 +135,12 @@ def find_rf(text):
         if chosen is None:
             k = ends[0] if ends else len(body)
             value = "RF" + m.group(1) + body[:k].replace(" ", "")
-            chosen = RfMatch(value, False, m.start(), m.start(2) + k)
+            others = tuple(
+                "RF" + m.group(1) + body[:j].replace(" ", "")
+                for j in ends[1:]
+                if j == len(body) or body[j] == " "
+            )
+            chosen = RfMatch(value, False, m.start(), m.start(2) + k, others)
         found.append(chosen)
     return found
 

@@ -10,3 +10,9 @@ from . import otc_credit_control
 from . import sale_order
 from . import sale_order_line
 from . import payment_transaction
+from . import otc_cash_suggestion
+from . import otc_cash_payer
+from . import account_bank_statement_line
+from . import otc_remittance_mapping
+from . import otc_remittance
+from . import otc_remittance_line

@@ -4,7 +4,7 @@ import time
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, float_compare, float_is_zero, split_every
+from odoo.tools import SQL, float_compare, split_every
 
 from ..engine import learning, matching
 
@@ -258,7 +258,7 @@ class AccountBankStatementLine(models.Model):
                 remaining = max(remaining - len(chunk), 0)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 if auto_commit:
-                    self.env.cr.commit()
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     def _otc_session(self, company):
@@ -293,10 +293,7 @@ class AccountBankStatementLine(models.Model):
     @api.model
     def _otc_open_items(self, company):
         """Open receivable items of ``company`` as engine ``OpenItem`` rows (one query)."""
-        self.env["account.move.line"].flush_model()
-        self.env["account.move"].flush_model(
-            ["name", "payment_reference", "invoice_origin", "state"]
-        )
+        self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -465,15 +462,10 @@ class AccountBankStatementLine(models.Model):
         return stats
 
     def _otc_match_locked(self, session, stats):
-        matcher, config = session["matcher"], session["config"]
+        matcher = session["matcher"]
         company = session["company"]
         threshold = company.otc_cash_auto_threshold / 100.0
-        Remittance = self.env["otc.remittance"]
-        remittance_proposals = (
-            Remittance._otc_proposals_for_lines(self)
-            if hasattr(Remittance, "_otc_proposals_for_lines")
-            else {}
-        )
+        remittance_proposals = self.env["otc.remittance"]._otc_proposals_for_lines(self)
         company_currency = company.currency_id
         currencies = {
             c.name: c.id
@@ -701,6 +693,71 @@ class AccountBankStatementLine(models.Model):
         counterpart items created for it) in creation order.
         """
         self.ensure_one()
+        ctx = self._otc_apply_context(proposal)
+        vals, plan = [], []
+        items = self.env["account.move.line"].browse(
+            [aml for aml, _amount in proposal["allocations"]]
+        )
+        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
+            self._otc_check_item(ctx, item, amount, seen_items)
+            amount_trans, balance = ctx["convert"](amount)
+            vals.append(
+                {
+                    **ctx["base"],
+                    "account_id": item.account_id.id,
+                    "amount_currency": -amount_trans,
+                    "balance": -balance,
+                }
+            )
+            plan.append((item.id, 1))
+        for account_id, amount, name in self._otc_difference_items(ctx, proposal):
+            amount_trans, balance = ctx["convert"](amount)
+            label = ctx["base"]["name"]
+            vals.append(
+                {
+                    **ctx["base"],
+                    "account_id": account_id,
+                    "amount_currency": amount_trans,
+                    "balance": balance,
+                    "name": f"{label} - {name}" if label else name,
+                }
+            )
+            plan.append((False, 1))
+        if proposal["credit"]:
+            amount_trans, balance = ctx["convert"](proposal["credit"])
+            receivable = (
+                ctx["partner"]
+                .with_company(ctx["company"])
+                .property_account_receivable_id
+            )
+            vals.append(
+                {
+                    **ctx["base"],
+                    "account_id": receivable.id,
+                    "amount_currency": -amount_trans,
+                    "balance": -balance,
+                }
+            )
+            plan.append((False, 1))
+        # conversions round line by line: the first counterpart takes the cent
+        company_currency, trans_currency = (
+            ctx["company_currency"],
+            ctx["trans_currency"],
+        )
+        diff = company_currency.round(
+            -ctx["company_amount"] - sum(v["balance"] for v in vals)
+        )
+        if not company_currency.is_zero(diff):
+            vals[0]["balance"] += diff
+        diff = trans_currency.round(
+            -ctx["trans_amount"] - sum(v["amount_currency"] for v in vals)
+        )
+        if not trans_currency.is_zero(diff):
+            vals[0]["amount_currency"] += diff
+        return vals, plan
+
+    def _otc_apply_context(self, proposal):
+        """Check a proposal against this line; amounts and currencies to apply it."""
         env = self.env
         company = self.company_id
         company_currency = company.currency_id
@@ -709,7 +766,7 @@ class AccountBankStatementLine(models.Model):
         )
         if not partner:
             raise UserError(env._("A customer is needed to apply a payment."))
-        liquidity, suspense, _other = self._seek_for_lines()
+        suspense = self._seek_for_lines()[1]
         if not suspense or self.is_reconciled:
             raise UserError(
                 env._("%(line)s is already reconciled.", line=self.display_name)
@@ -720,153 +777,141 @@ class AccountBankStatementLine(models.Model):
         trans_currency = suspense.currency_id
         trans_amount = -sum(suspense.mapped("amount_currency"))
         company_amount = -sum(suspense.mapped("balance"))
-        prop_currency = (
+        currency = (
             env["res.currency"].browse(proposal["currency_id"]) or company_currency
         )
-        if prop_currency not in (trans_currency, company_currency):
+        if currency not in (trans_currency, company_currency):
             raise UserError(
                 env._(
                     "%(line)s was paid in %(currency)s: the amounts cannot be "
                     "applied in %(other)s.",
                     line=self.display_name,
                     currency=trans_currency.name,
-                    other=prop_currency.name,
+                    other=currency.name,
                 )
             )
-        in_trans = prop_currency == trans_currency
-        total_prop = (
+        for amount in (proposal["writeoff"], proposal["discount"], proposal["credit"]):
+            if amount < 0:
+                raise UserError(env._("Amounts applied cannot be negative."))
+        in_trans = currency == trans_currency
+        total = (
             sum(a for _aml, a in proposal["allocations"])
             - proposal["writeoff"]
             - proposal["discount"]
             + proposal["credit"]
         )
         expected = trans_amount if in_trans else company_amount
-        if float_compare(
-            total_prop, expected, precision_rounding=prop_currency.rounding
-        ):
+        if currency.compare_amounts(total, expected):
             raise UserError(
                 env._(
                     "%(line)s: the amounts applied (%(applied)s) do not add up to "
                     "the payment (%(paid)s).",
                     line=self.display_name,
-                    applied=prop_currency.format(total_prop),
-                    paid=prop_currency.format(expected),
+                    applied=currency.format(total),
+                    paid=currency.format(expected),
                 )
             )
-        for amount in (proposal["writeoff"], proposal["discount"], proposal["credit"]):
-            if amount < 0:
-                raise UserError(env._("Amounts applied cannot be negative."))
-        writeoff_company = (
-            proposal["writeoff"]
-            if not in_trans or trans_currency == company_currency
-            else proposal["writeoff"] * company_amount / trans_amount
-        )
+        same = trans_currency == company_currency
+
         def convert(amount):
             """(amount in transaction currency, balance) of a proposal amount."""
+            if same:
+                return amount, amount
             if in_trans:
-                balance = (
-                    amount
-                    if trans_currency == company_currency
-                    else company_currency.round(amount * company_amount / trans_amount)
+                return amount, company_currency.round(
+                    amount * company_amount / trans_amount
                 )
-                return amount, balance
-            amount_trans = (
-                amount
-                if trans_currency == company_currency
-                else trans_currency.round(amount * trans_amount / company_amount)
-            )
-            return amount_trans, amount
+            return trans_currency.round(amount * trans_amount / company_amount), amount
 
-        label = self.payment_ref or self.ref or ""
-        base = {
-            "move_id": self.move_id.id,
-            "partner_id": partner.id,
-            "currency_id": trans_currency.id,
-            "name": label,
+        return {
+            "company": company,
+            "company_currency": company_currency,
+            "currency": currency,
+            "trans_currency": trans_currency,
+            "trans_amount": trans_amount,
+            "company_amount": company_amount,
+            "partner": partner,
+            "convert": convert,
+            "base": {
+                "move_id": self.move_id.id,
+                "partner_id": partner.id,
+                "currency_id": trans_currency.id,
+                "name": self.payment_ref or self.ref or "",
+            },
         }
-        vals, plan = [], []
-        items = env["account.move.line"].browse(
-            [a for a, _x in proposal["allocations"]]
-        )
-        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
-            if amount <= 0:
-                raise UserError(env._("Amounts applied must be positive."))
-            if (
-                item.reconciled
-                or item.parent_state != "posted"
-                or item.account_id.account_type != "asset_receivable"
-                or item.company_id != company
-                or item.partner_id.commercial_partner_id != partner
-            ):
-                raise UserError(
-                    env._(
-                        "%(item)s is not an open receivable of %(customer)s.",
-                        item=item.move_id.name or item.display_name,
-                        customer=partner.display_name,
-                    )
-                )
-            residual = (
-                item.amount_residual_currency
-                if prop_currency == item.currency_id
-                and prop_currency != company_currency
-                else item.amount_residual
-            )
-            residual -= seen_items.get(item.id, 0.0)
-            if prop_currency.compare_amounts(amount, residual) > 0:
-                raise UserError(
-                    env._(
-                        "%(item)s: %(amount)s is more than its open amount %(residual)s.",
-                        item=item.move_id.name,
-                        amount=prop_currency.format(amount),
-                        residual=prop_currency.format(residual),
-                    )
-                )
-            seen_items[item.id] = seen_items.get(item.id, 0.0) + amount
-            amount_trans, balance = convert(amount)
-            vals.append(
-                {
-                    **base,
-                    "account_id": item.account_id.id,
-                    "amount_currency": -amount_trans,
-                    "balance": -balance,
-                }
-            )
-            plan.append((item.id, 1))
-        if proposal["writeoff"] and not proposal.get("writeoff_account_id"):
-            if not company.otc_cash_writeoff_account_id:
-                raise UserError(
-                    env._(
-                        "Set a payment difference account in the Order to Cash "
-                        "settings to write off differences."
-                    )
-                )
-            if (
-                company_currency.compare_amounts(
-                    writeoff_company, company.otc_cash_writeoff_limit
-                )
-                > 0
-            ):
-                raise UserError(
-                    env._(
-                        "%(line)s: the difference of %(amount)s exceeds the write-off "
-                        "limit of %(limit)s; leave it open on the invoice or as "
-                        "customer credit.",
-                        line=self.display_name,
-                        amount=company_currency.format(writeoff_company),
-                        limit=company_currency.format(company.otc_cash_writeoff_limit),
-                    )
-                )
 
-        extras = []
-        if proposal["writeoff"]:
-            extras.append(
-                (
-                    proposal.get("writeoff_account_id")
-                    or company.otc_cash_writeoff_account_id.id,
-                    proposal["writeoff"],
-                    env._("Payment difference"),
+    def _otc_check_item(self, ctx, item, amount, seen_items):
+        """``amount`` may be applied to ``item`` (open, the customer's, enough left)."""
+        env = self.env
+        currency, company_currency = ctx["currency"], ctx["company_currency"]
+        if amount <= 0:
+            raise UserError(env._("Amounts applied must be positive."))
+        if (
+            item.reconciled
+            or item.parent_state != "posted"
+            or item.account_id.account_type != "asset_receivable"
+            or item.company_id != ctx["company"]
+            or item.partner_id.commercial_partner_id != ctx["partner"]
+        ):
+            raise UserError(
+                env._(
+                    "%(item)s is not an open receivable of %(customer)s.",
+                    item=item.move_id.name or item.display_name,
+                    customer=ctx["partner"].display_name,
                 )
             )
+        residual = (
+            item.amount_residual_currency
+            if currency == item.currency_id and currency != company_currency
+            else item.amount_residual
+        ) - seen_items.get(item.id, 0.0)
+        if currency.compare_amounts(amount, residual) > 0:
+            raise UserError(
+                env._(
+                    "%(item)s: %(amount)s is more than its open amount %(residual)s.",
+                    item=item.move_id.name,
+                    amount=currency.format(amount),
+                    residual=currency.format(residual),
+                )
+            )
+        seen_items[item.id] = seen_items.get(item.id, 0.0) + amount
+
+    def _otc_difference_items(self, ctx, proposal):
+        """(account, amount, label) of the write-off and discount items."""
+        env = self.env
+        company, company_currency = ctx["company"], ctx["company_currency"]
+        items = []
+        if proposal["writeoff"]:
+            account = proposal.get("writeoff_account_id")
+            if not account:
+                if not company.otc_cash_writeoff_account_id:
+                    raise UserError(
+                        env._(
+                            "Set a payment difference account in the Order to Cash "
+                            "settings to write off differences."
+                        )
+                    )
+                account = company.otc_cash_writeoff_account_id.id
+                writeoff = ctx["convert"](proposal["writeoff"])[1]
+                if (
+                    company_currency.compare_amounts(
+                        writeoff, company.otc_cash_writeoff_limit
+                    )
+                    > 0
+                ):
+                    raise UserError(
+                        env._(
+                            "%(line)s: the difference of %(amount)s exceeds the "
+                            "write-off limit of %(limit)s; leave it open on the "
+                            "invoice or as customer credit.",
+                            line=self.display_name,
+                            amount=company_currency.format(writeoff),
+                            limit=company_currency.format(
+                                company.otc_cash_writeoff_limit
+                            ),
+                        )
+                    )
+            items.append((account, proposal["writeoff"], env._("Payment difference")))
         if proposal["discount"]:
             account = (
                 company.account_journal_early_pay_discount_loss_account_id
@@ -879,44 +924,10 @@ class AccountBankStatementLine(models.Model):
                         "to apply discounted payments."
                     )
                 )
-            extras.append(
+            items.append(
                 (account.id, proposal["discount"], env._("Early-payment discount"))
             )
-        for account_id, amount, name in extras:
-            amount_trans, balance = convert(amount)
-            vals.append(
-                {
-                    **base,
-                    "account_id": account_id,
-                    "amount_currency": amount_trans,
-                    "balance": balance,
-                    "name": f"{label} - {name}" if label else name,
-                }
-            )
-            plan.append((False, 1))
-        if proposal["credit"]:
-            amount_trans, balance = convert(proposal["credit"])
-            receivable = partner.with_company(company).property_account_receivable_id
-            vals.append(
-                {
-                    **base,
-                    "account_id": receivable.id,
-                    "amount_currency": -amount_trans,
-                    "balance": -balance,
-                }
-            )
-            plan.append((False, 1))
-        # conversions round line by line: the first counterpart takes the cent
-        total_balance = sum(v["balance"] for v in vals)
-        diff = company_currency.round(-company_amount - total_balance)
-        if not float_is_zero(diff, precision_rounding=company_currency.rounding):
-            vals[0]["balance"] += diff
-        total_trans = sum(v["amount_currency"] for v in vals)
-        diff = trans_currency.round(-trans_amount - total_trans)
-        if not float_is_zero(diff, precision_rounding=trans_currency.rounding):
-            vals[0]["amount_currency"] += diff
-        del liquidity
-        return vals, plan
+        return items
 
     # learning ------------------------------------------------------------------------
 
@@ -997,6 +1008,126 @@ class AccountBankStatementLine(models.Model):
             self.with_context(
                 skip_account_move_synchronization=True
             ).partner_bank_id = bank
+
+    @api.model
+    def _otc_create_cash_demo_data(self):
+        """Demo customers, invoices and one bank statement to apply.
+
+        Written in Python because invoices need the company's chart of
+        accounts, which demo XML cannot rely on. The statement shows each case:
+        references (exact, mistyped), a known payer account, a payer name, a
+        bank fee, several invoices in one payment, a partial payment and a line
+        that pays no invoice; matching then reconciles some and suggests the
+        rest.
+        """
+        company = self.env.ref("base.main_company")
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        journal = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+        )
+        sale = env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        )
+        if not journal.suspense_account_id or not sale:
+            return
+        if not company.otc_cash_writeoff_account_id:
+            company.otc_cash_writeoff_account_id = env["account.account"].search(
+                [
+                    *env["account.account"]._check_company_domain(company),
+                    ("account_type", "=", "expense"),
+                ],
+                limit=1,
+            )
+        Partner = env["res.partner"]
+        mueller = Partner.create(
+            {
+                "name": "Müller Bau GmbH",
+                "is_company": True,
+                "email": "ap@mueller-bau.example.com",
+            }
+        )
+        rossi = Partner.create(
+            {
+                "name": "Rossi Trasporti S.p.A.",
+                "is_company": True,
+                "email": "amministrazione@rossi.example.com",
+            }
+        )
+        dupont = Partner.create(
+            {
+                "name": "Dupont Frères SARL",
+                "is_company": True,
+                "email": "compta@dupont.example.com",
+            }
+        )
+        env["res.partner.bank"].create(
+            {"acc_number": "DE89370400440532013000", "partner_id": mueller.id}
+        )
+        today = fields.Date.context_today(self)
+
+        def invoice(partner, amount, days_ago):
+            date = fields.Date.subtract(today, days=days_ago)
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "journal_id": sale.id,
+                    "invoice_date": date,
+                    "invoice_date_due": fields.Date.add(date, days=30),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Transport and site services",
+                                "price_unit": amount,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+            )
+            move.action_post()
+            return move
+
+        m1, m2, m3 = (
+            invoice(mueller, a, d) for a, d in ((1850.0, 45), (420.0, 30), (2975.5, 12))
+        )
+        r1, r2, r3 = (
+            invoice(rossi, a, d) for a, d in ((640.0, 40), (1210.0, 35), (388.9, 20))
+        )
+        d1, _d2 = (invoice(dupont, a, d) for a, d in ((5200.0, 25), (760.0, 10)))
+        typo = d1.name.replace("/", "")
+        statement = env["account.bank.statement"].create(
+            {"name": "Demo statement (cash application)", "journal_id": journal.id}
+        )
+        lines = [
+            (
+                1850.0,
+                f"SEPA CT {m1.name}",
+                "MUELLER BAU GMBH",
+                "DE89370400440532013000",
+            ),
+            (420.0, "SEPA CT payment", "MUELLER BAU", "DE89370400440532013000"),
+            (1206.5, f"RG {r2.name}", "ROSSI TRASPORTI SPA", ""),
+            (1028.9, f"Fatture {r1.name} {r3.name}", "Rossi Trasporti", ""),
+            (5200.0, f"VIR {typo}", "DUPONT FRERES", ""),
+            (300.0, "Acompte", "DUPONT FRERES SARL", ""),
+            (99.0, "Interest Q3", "Some Bank AG", ""),
+        ]
+        self.with_context(allowed_company_ids=[company.id]).create(
+            [
+                {
+                    "statement_id": statement.id,
+                    "journal_id": journal.id,
+                    "date": today,
+                    "amount": amount,
+                    "payment_ref": label,
+                    "partner_name": payer,
+                    "account_number": account or False,
+                }
+                for amount, label, payer, account in lines
+            ]
+        )
+        statement.line_ids.with_company(company)._otc_match_lines()
 
     def _otc_notify(self, message):
         return {

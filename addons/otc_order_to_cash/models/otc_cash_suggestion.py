@@ -1,5 +1,9 @@
+import logging
+
 from odoo import _lt, api, fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 SUGGESTION_KINDS = [
     ("exact", "Exact amount"),
@@ -18,22 +22,39 @@ SUGGESTION_KINDS = [
 REASON_LABELS = {
     "payer_account": _lt("payer account known"),
     "payer_name_learned": _lt("payer name learned from an earlier match"),
-    "reference_pattern": _lt("customer's reference pattern found"),
-    "customer_reference": _lt("customer's payment reference found"),
-    "payer_name_similar": _lt("payer name matches the customer (%.2f)"),
+    "reference_pattern": _lt("reference pattern learned"),
+    "customer_reference": _lt("customer reference found"),
+    "payer_name_similar": _lt("payer name matches customer (%.2f)"),
     "invoice_number": _lt("invoice number found"),
-    "invoice_number_no_prefix": _lt("invoice number found without its prefix"),
-    "invoice_number_typo": _lt("invoice number found with a typo"),
+    "invoice_number_no_prefix": _lt("invoice number found (no prefix)"),
+    "invoice_number_typo": _lt("invoice number found (1 typo)"),
     "payment_reference": _lt("payment reference found"),
-    "payment_reference_typo": _lt("payment reference found with a typo"),
+    "payment_reference_no_prefix": _lt("payment reference found (no prefix)"),
+    "payment_reference_typo": _lt("payment reference found (1 typo)"),
     "order_reference": _lt("order reference found"),
-    "rf_reference": _lt("RF creditor reference found"),
+    "order_reference_no_prefix": _lt("order reference found (no prefix)"),
+    "order_reference_typo": _lt("order reference found (1 typo)"),
+    "rf_reference": _lt("RF reference found"),
+    "rf_reference_typo": _lt("RF reference found (1 typo)"),
+    "references": _lt("%d references found"),
     "amount_exact": _lt("amount exact"),
     "discount": _lt("early-payment discount (%.2f)"),
     "fee": _lt("amount within bank fee tolerance (write-off %.2f)"),
     "partial": _lt("partial payment (%.2f stays open)"),
     "overpayment": _lt("overpayment (%.2f left as customer credit)"),
+    "unique_customer_amount": _lt("only open item of the customer with this amount"),
+    "fee_identified": _lt(
+        "only item of an identified customer within the fee tolerance"
+    ),
+    "partial_oldest": _lt("partial payment of the customer's oldest open item"),
     "subset": _lt("several invoices add up to the amount"),
+    "subset_referenced": _lt("referenced invoices add up to the amount"),
+    "subset_unique": _lt("only such combination (%.4f expected by chance)"),
+    "subset_oldest": _lt("combination of the customer's oldest items"),
+    "unique_global": _lt("only open item with this amount"),
+    "unique_named": _lt(
+        "only item with this amount among customers named like the payer (%.4f expected by chance)"
+    ),
     "manual": _lt("picked by hand by %s"),
 }
 
@@ -46,7 +67,6 @@ class OtcCashSuggestion(models.Model):
 
     statement_line_id = fields.Many2one(
         "account.bank.statement.line",
-        string="Statement Line",
         required=True,
         ondelete="cascade",
         index=True,
@@ -81,7 +101,7 @@ class OtcCashSuggestion(models.Model):
     )
     amount = fields.Monetary(string="Applied to Items")
     writeoff = fields.Monetary(string="Written Off")
-    discount = fields.Monetary(string="Discount")
+    discount = fields.Monetary()
     credit = fields.Monetary(string="Left as Credit")
     reason_data = fields.Json(help="[[code, args, English text, contribution], ...]")
     reasons = fields.Text(compute="_compute_reasons")
@@ -113,10 +133,12 @@ class OtcCashSuggestion(models.Model):
         for code, args, text, contribution in self.reason_data or []:
             label = REASON_LABELS.get(code)
             if label is not None:
+                translated = str(label)
                 try:
-                    text = str(label) % tuple(args) if "%" in str(label) else str(label)
+                    text = translated % tuple(args) if "%" in translated else translated
                 except TypeError:
-                    pass
+                    # arguments of an older engine version: keep its sentence
+                    _logger.debug("reason %s: arguments %r do not fit", code, args)
             items.append((text, contribution or 0.0))
         return items
 

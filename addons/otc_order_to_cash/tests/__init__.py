@@ -5,3 +5,7 @@ from . import test_credit_portal
 from . import test_credit_alerts
 from . import test_credit_control
 from . import test_credit_security
+from . import test_cash_matching
+from . import test_cash_review
+from . import test_cash_concurrency
+from . import test_remittance

@@ -62,7 +62,7 @@ class TestCashReview(OtcCashCommon):
         self.assertEqual(action["res_model"], "otc.cash.pick.wizard")
         inv_c = self.make_invoice(self.rossi, 200.0, days_ago=5)
         wizard_form = Form(
-            self.env["otc.cash.pick.wizard"].with_context(action["context"])
+            self.env["otc.cash.pick.wizard"].with_context(**action["context"])
         )
         wizard_form.partner_id = self.rossi
         wizard = wizard_form.save()

@@ -2,3 +2,5 @@ from . import otc_credit_check_wizard
 from . import otc_credit_reject_wizard
 from . import otc_credit_hold_wizard
 from . import otc_credit_control_export
+from . import otc_cash_pick_wizard
+from . import otc_remittance_import

@@ -10,12 +10,8 @@ class OtcCashPickWizard(models.TransientModel):
         "account.bank.statement.line", required=True, readonly=True
     )
     company_id = fields.Many2one(related="statement_line_id.company_id")
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", string="Currency"
-    )
-    payment_amount = fields.Monetary(
-        compute="_compute_currency_id", string="Payment Amount"
-    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    payment_amount = fields.Monetary(compute="_compute_currency_id")
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
