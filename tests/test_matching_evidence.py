@@ -78,30 +78,57 @@ ACCOUNT = "DE89370400440532013000"
 KNOWN = m.KnownPayers(accounts={ACCOUNT: "A"})
 
 
+def codes(proposal):
+    return [r.code for r in proposal.reasons]
+
+
 def test_bank_fee_on_the_only_item_of_a_known_customer_is_auto_matched():
     items = [item(1, "A", "Alpha GmbH", 500.00), item(2, "A", "Alpha GmbH", 40.00)]
     _props, decision = run(items, KNOWN, amount=497.50, account_number=ACCOUNT)
     assert decision.auto
     assert decision.proposal.kind == "fee"
     assert decision.proposal.writeoff == 2.5
-    assert has_reason(decision.proposal, ISOLATED)
+    assert "fee_identified" in codes(decision.proposal)
+    assert "fee_round" in codes(decision.proposal)
 
 
-def test_bank_fee_reading_competing_with_a_partial_payment_is_not_auto():
-    # 497.50 could as well be a part payment of the 2,000.00 invoice
-    items = [item(1, "A", "Alpha GmbH", 500.00), item(2, "A", "Alpha GmbH", 2000.00)]
-    props, decision = run(items, KNOWN, amount=497.50, account_number=ACCOUNT)
-    assert not decision.auto
-    assert props[0].kind == "fee"
-    assert not has_reason(props[0], ISOLATED)
+def test_bank_fee_of_a_customer_named_without_namesakes_is_auto_matched():
+    items = [item(1, "A", "Alpha Omega GmbH", 500.00), item(2, "B", "Beta AG", 9.0)]
+    _props, decision = run(items, amount=497.50, partner_name="ALPHA OMEGA GMBH")
+    assert decision.auto and decision.proposal.kind == "fee"
 
 
-def test_bank_fee_isolation_needs_a_customer_known_by_a_fact():
-    items = [item(1, "A", "Alpha Omega GmbH", 500.00)]
+def test_bank_fee_of_namesakes_is_not_auto():
+    items = [
+        item(1, "A", "Alpha Omega GmbH", 500.00),
+        item(2, "B", "Alpha Omega GmbH", 900.00),
+    ]
     props, decision = run(items, amount=497.50, partner_name="Alpha Omega GmbH")
-    assert props[0].kind == "fee"
-    assert not has_reason(props[0], ISOLATED)
+    assert props[0].kind == "fee" and props[0].item_ids == (1,)
+    assert "fee_identified" not in codes(props[0])
     assert not decision.auto
+
+
+CROWD = [item(k, "A", "Alpha GmbH", round(300.00 + k * 1.37, 2)) for k in range(1, 300)]
+
+
+def test_round_bank_fee_of_a_crowded_customer_is_not_auto():
+    # hundreds of items around the amount: several are a fee away
+    props, decision = run(CROWD, KNOWN, amount=435.00, account_number=ACCOUNT)
+    assert props[0].kind == "fee" and props[0].item_ids == (100,)  # 437.00
+    assert "fee_round" in codes(props[0])
+    assert "unique_customer_amount" not in codes(props[0])
+    assert not decision.auto
+
+
+def test_odd_fee_of_a_crowded_customer_ranks_after_the_oldest_partial():
+    # 434.97 is a few cents short of several items, none by a round amount:
+    # likely a coincidence, the partial payment of the oldest item comes first
+    props, decision = run(CROWD, KNOWN, amount=434.97, account_number=ACCOUNT)
+    assert not decision.auto
+    assert "partial_oldest" in codes(props[0]) and props[0].kind == "partial"
+    odd = [p for p in props if p.kind == "fee"]
+    assert odd and all("fee_round" not in codes(p) for p in odd)
 
 
 def test_nothing_fits_suggests_oldest_partials_and_the_overpayment():
@@ -168,7 +195,22 @@ def test_combination_beyond_the_oldest_items_gets_no_oldest_bonus():
         item(20, "A", "Alpha GmbH", 333.33, due_date=date(2026, 2, 1)),
         item(21, "A", "Alpha GmbH", 47.11, due_date=date(2026, 2, 2)),
     ]
-    props, decision = run(items, KNOWN, amount=380.44, account_number=ACCOUNT)
+    props, _decision = run(items, KNOWN, amount=380.44, account_number=ACCOUNT)
     assert set(props[0].item_ids) == {20, 21}
     assert "combination of the customer's oldest items" not in texts(props[0])
+    # the only two items below the amount add up to it: rare by chance
+    assert "subset_unique" in codes(props[0])
+
+
+def test_combination_among_many_small_items_is_not_auto():
+    # forty small items: many combinations of three hit any amount
+    items = [
+        item(
+            k, "A", "Alpha GmbH", round(10.00 + k * 0.37, 2), due_date=date(2026, 2, 1)
+        )
+        for k in range(1, 41)
+    ]
+    props, decision = run(items, KNOWN, amount=45.67, account_number=ACCOUNT)
+    assert props and props[0].kind == "subset"
+    assert "subset_unique" not in codes(props[0])
     assert not decision.auto

@@ -7,7 +7,10 @@ other receivable items), ``KnownPayers`` facts (payer accounts, learned payer
 names and reference patterns) and a ``MatchConfig``.  ``Matcher`` indexes
 the items once; ``Matcher.match(line)`` then ranks ``Proposal`` objects for
 one ``StatementLine`` and ``decide`` says whether the best may be reconciled
-automatically.  Nothing here compares a line with every item:
+automatically.  Once a line is applied, ``Matcher.consume`` (or ``apply``
+for a whole proposal) lowers the items' residuals, and drops fully paid items
+from every index, so that the next lines of the run do not propose them
+again.  Nothing here compares a line with every item:
 
 * references: every number an item carries (document number, payment
   reference, origin order) is parsed by ``references`` into three hash keys
@@ -16,9 +19,14 @@ automatically.  Nothing here compares a line with every item:
   so one dict probe per key finds an exact reference.  When no exact hit fits
   the amount, the line's digit keys are expanded to every string at one edit
   (``references.edit1``) and probed again: typos, transposed digits, a
-  missing or extra digit.  A key shared by more than three items of one
-  customer (Odoo's per-customer payment reference) identifies the customer,
-  not an item.
+  missing or extra digit.  Such a typo neighbour is kept only when the
+  customer is already a candidate or the amount fits it exactly (or after
+  the early-payment discount): in a dense numbering, one of a hundred
+  neighbours is a bank fee away by chance.  An invalid RF reference is
+  corrected the same way (one edit, valid check digits, known), also when
+  the text after it was swallowed or a shorter reading is valid by chance.
+  A key shared by more than three items of one customer (Odoo's per-customer
+  payment reference) identifies the customer, not an item.
 * customers: payer account (known accounts), learned payer name and learned
   reference patterns come first (they are facts, they take precedence);
   otherwise ``names.NameIndex`` finds customers whose name resembles the
@@ -40,54 +48,92 @@ the customer's other open items:
 * several referenced items: their total, else a combination of them, else
   oldest first until the amount runs out;
 * several unreferenced items: ``subset.find_subset`` over the customer's
-  oldest open items (bounded size, count and work);
+  ``OLDEST_WINDOW`` oldest open items first (customers pay their oldest
+  invoices first), then over more of them (bounded size, count and work);
 * items with the exact amount but no customer evidence are kept as weak
   proposals, so that a suggestion exists when nothing identifies the payer
   (and so are items whose residual minus early-payment discount is the
   amount);
-* nothing fits a named customer: one low suggestion per reading, the oldest
-  items the amount does not cover (partial payment, oldest first) and the
-  largest item below the amount (overpayment).
+* nothing fits a named customer (a fee away at best): one low suggestion per
+  other reading: a partial payment of the oldest item the amount does not
+  cover, an overpayment of the largest item below the amount, a partial
+  payment of the next oldest item.  On a line in company currency,
+  combinations and these guesses use the items in company currency.
 
 Amounts are compared in the line's foreign currency when the line and the
 item both have an amount in it, otherwise in company currency; the proposal
 then says which currency its amounts are in.
 
-Scoring: a proposal's strength is the sum of its reasons' contributions:
+Chance: how telling an amount is depends on how many items could have it by
+coincidence.  ``_density`` estimates the share of all items per cent around
+an amount (items within ``DENSITY_PCT`` percent); a customer holding ``n``
+items is expected to have ``n * density`` items at exactly the amount and
+``n * density * tolerance`` within the fee tolerance by chance; ``C(n, k)``
+combinations of ``k`` of its ``n`` candidate items spread over about
+``2 k mean`` cents (``_subset_chance``).  "Unique" bonuses need these
+expectations to stay small: a customer with hundreds of open items has an
+item a fee away from almost any amount, and combinations of forty small
+items hit any amount to the cent.
+
+Scoring: a proposal's strength is the sum of its reasons' contributions
+(each reason has a ``code`` in ``REASON_TEMPLATES`` and its arguments):
 
 * customer identification, at most ``W_CUSTOMER`` (0.45): evidences with
   probabilities ``p`` (account 0.9, learned name 0.9, learned pattern 0.85,
   customer reference 0.85, name similarity 0.3 at 0.75 up to 0.9 at 1.0)
-  combine as ``1 - prod(1 - p)``; each reason shows its marginal share;
+  combine as ``1 - prod(1 - p)``; each reason shows its marginal share.
+  Namesakes (several customers at similarity ``NAMESAKE_SIMILARITY`` or
+  more) share the name: ``p / namesakes ** NAMESAKE_DAMPING`` each, the ones
+  of another legal form included; a legal form the payer spells lowers the
+  similarity of customers with another form (``OTHER_LEGAL_FORM``) or none
+  (``UNKNOWN_LEGAL_FORM``); when exactly one customer bears the name,
+  look-alikes get ``LOOKALIKE_DAMPING`` of their evidence.  A customer is
+  *identified* by a fact (account, learned name or pattern, customer
+  reference) or by a name without namesakes, and no reference fits the
+  amount;
 * item identification, at most ``W_REFERENCE`` (0.5): exact reference 1.0,
   without its prefix 0.85, one typo 0.7, averaged over the proposal's items;
-* amount: exact 0.40, discount 0.35, bank fee 0.30, partial or overpayment of
-  a referenced item 0.10, a combination of unreferenced items 0.32, plus 0.15
-  when the customer has no other item with that amount (0.15 for a unique
-  combination of up to three items, 0.10 for an amount unique among all
-  items); a unique combination of up to three of the customer's
-  ``OLDEST_WINDOW`` oldest items, the customer known by a fact and no
-  reference fitting the amount, adds 0.05 (customers pay oldest first).
-  Combinations are only searched for customers identified with confidence
-  ``SUBSET_MIN_CONFIDENCE`` or more;
-* name + amount, 0.15: a name shared by several customers (damped, see
-  ``NAMESAKE_DAMPING``) still identifies the payer when exactly one item in
-  the whole amount index has the line's amount and belongs to a customer
-  named like the payer, the payer names that customer fully (similarity at
-  least ``NAMESAKE_SIMILARITY``, legal form not contradicted), and the
-  number of such items expected by chance (items the namesakes hold times
-  the share of items with exactly that amount, estimated from the amount's
-  neighbourhood) stays below ``CHANCE_MAX``;
-* bank fee isolation, 0.05: a fee reading of a customer known by a fact
-  (account, learned name or pattern, customer reference) whose other items
-  are all well below the amount (no partial payment or overpayment of
-  another item is possible) and with no reference fitting the amount.
+* amount: exact 0.40; discount 0.35, bank fee 0.30 (both 0.40 for an item
+  referenced without typo: reference + fee within the write-off limit is
+  0.9 and reconciles alone); partial or overpayment of a referenced item
+  0.10; a combination of unreferenced items 0.32 (0.15 within the fee
+  tolerance, 0.40 when unique and rarer than ``SUBSET_CHANCE_RARE``);
+* uniqueness, when few coincidences are expected: the customer's only item
+  with the amount 0.15 (``SINGLE_CHANCE_MAX``) or within the fee tolerance
+  0.15 (``FEE_CHANCE_MAX``; not when a unique exact combination exists),
+  the only combination 0.15 (``SUBSET_CHANCE_MAX``), the only item with the
+  amount among all items 0.10;
+* bank fee: a difference that is a multiple of ``ROUND_FEE`` (0.50), as bank
+  tariffs are, 0.05; the only item within tolerance of an identified
+  customer 0.05 (a customer named without namesakes needs the round fee:
+  a name alone is what a line paying nothing from a look-alike brings too);
+  the fee reading of a crowded customer (more than ``FEE_CROWD`` items or
+  ``FEE_CHANCE_CROWDED`` expected within tolerance) with an odd difference
+  counts 0.05 instead of 0.30: likely a coincidence, it ranks after the
+  partial payment of the oldest item;
+* oldest first: a unique combination among the ``OLDEST_WINDOW`` oldest
+  items of an identified customer 0.05; the partial payment of the oldest
+  item the amount does not cover 0.10;
+* name + amount, 0.15: a name shared by several customers still identifies
+  the payer when exactly one item in the whole amount index has the line's
+  amount and belongs to a customer named like the payer, the payer names
+  that customer fully (similarity at least ``NAMESAKE_SIMILARITY``, legal
+  form not contradicted), and the number of such items expected by chance
+  (items the namesakes hold times the density) stays below ``CHANCE_MAX``;
+  likewise when the items of exactly one customer named like the payer
+  (similarity ``SUBSET_NAME_SIMILARITY`` or more) add up to the amount
+  uniquely (``subset_named``);
+* against, -0.15: an amount alone (no customer evidence) while the payer's
+  name or account points to another customer with confidence
+  ``OTHER_PAYER_MIN`` or more (third parties quote a reference).
 
 ``score`` is the strength clipped to [0, 1].  ``decide`` auto-reconciles only
 when the best score reaches ``auto_threshold`` *and* its strength exceeds the
-runner-up's by ``auto_min_gap``: a reference and the exact amount (0.9) pass
-alone; a customer known by account or a close name plus a single exact amount
-pass; two equally good readings never do.  The weights were calibrated with
+runner-up's by ``auto_min_gap``: a reference and the exact amount, or a bank
+fee, (0.9) pass alone; an identified customer plus its only item with the
+exact amount, or a bank fee away, or its only combination of few items,
+pass; two equally good readings never do.  Ties rank the smaller write-off,
+then the older items first.  The weights were calibrated with
 ``benchmarks/matching_accuracy.py``.
 """
 
@@ -99,50 +145,60 @@ from math import comb
 
 from . import names, references, subset
 
+# customer identification: at most W_CUSTOMER, evidences combined
 W_CUSTOMER = 0.45
-W_REFERENCE = 0.5
 P_ACCOUNT = 0.9
 P_LEARNED_NAME = 0.9
 P_PATTERN = 0.85
 P_CUSTOMER_REF = 0.85
-NAME_MIN = 0.75
+NAME_MIN = 0.75  # similarity below which a name is no evidence
+NAMESAKE_SIMILARITY = 0.95  # a name this close names the customer
+NAMESAKE_DAMPING = 0.25  # name evidence / namesakes ** this
+LOOKALIKE_DAMPING = 0.5  # name evidence of look-alikes of a named customer
+OTHER_LEGAL_FORM = 0.1  # similarity lost when the payer spells another form
+UNKNOWN_LEGAL_FORM = 0.02  # ... when the customer has none
+# item identification: at most W_REFERENCE, by how the reference was found
+W_REFERENCE = 0.5
 R_EXACT = 1.0
 R_NO_PREFIX = 0.85
 R_TYPO = 0.7
+# one key shared by more items than this names a customer, not a document
+MAX_ITEMS_PER_KEY = 3
+MIN_DIGITS = 5
+MIN_FUZZY_DIGITS = 6
+# amounts
 A_EXACT = 0.40
 A_DISCOUNT = 0.35
 A_FEE = 0.30
-A_PARTIAL = 0.10
-A_OVER = 0.10
+A_PARTIAL = 0.10  # of a referenced item
+A_OVER = 0.10  # of a referenced item
 A_SUBSET = 0.32
 A_SUBSET_FEE = 0.15
 A_UNIQUE = 0.15
 A_UNIQUE_SUBSET = 0.15
 A_UNIQUE_GLOBAL = 0.10
 A_UNIQUE_NAMED = 0.15
-# expected number of namesake items having the amount by chance, at most
-CHANCE_MAX = 0.01
-DENSITY_PCT = 10.0  # half-width of the window the amount density is taken on
-A_ISOLATED = 0.05
-A_OTHER_PAYER = 0.15
-OTHER_PAYER_MIN = 0.5  # confidence in another customer that weakens amount-only
-# expected coincidences allowed for "unique" bonuses within one customer
-SINGLE_CHANCE_MAX = 0.01  # an item with the exact amount
-FEE_CHANCE_MAX = 0.1  # an item within the fee tolerance
-SUBSET_CHANCE_MAX = 0.02  # a combination with the exact sum
+A_FEE_IDENTIFIED = 0.05
+A_FEE_ROUND = 0.05
+ROUND_FEE = 0.5  # bank charges are tariffs, mostly multiples of 0.50
+A_FEE_CROWDED = 0.05  # an odd fee of a crowded customer
+FEE_CHANCE_CROWDED = 0.5  # crowded: items a fee away expected by chance
+FEE_CROWD = 2  # more items a fee away than this: crowded, whatever expected
 A_PARTIAL_OLDEST = 0.10
 A_OLDEST = 0.05
 OLDEST_WINDOW = 10  # a customer's oldest items, for combinations
-ISOLATION_SHARE = 0.8  # other items above this share of the amount compete
-# one key shared by more items than this names a customer, not a document
-MAX_ITEMS_PER_KEY = 3
-MIN_DIGITS = 5
-MIN_FUZZY_DIGITS = 6
+A_OTHER_PAYER = 0.15  # (negative) amount alone, payer names another customer
+OTHER_PAYER_MIN = 0.5  # confidence in another customer that weakens amount-only
 AMOUNT_ONLY_MAX = 5
 SUBSET_MIN_CONFIDENCE = 0.25
-NAMESAKE_SIMILARITY = 0.95
-OTHER_LEGAL_FORM = 0.1
-NAMESAKE_DAMPING = 0.25  # name evidence / namesakes ** this
+# expected coincidences allowed for "unique" bonuses (see _density)
+CHANCE_MAX = 0.01  # namesake items having the amount
+SINGLE_CHANCE_MAX = 0.01  # an item of the customer with the exact amount
+FEE_CHANCE_MAX = 0.1  # an item of the customer within the fee tolerance
+SUBSET_CHANCE_MAX = 0.02  # a combination with the exact sum
+SUBSET_CHANCE_RARE = 0.001  # ... as unlikely as an exact amount
+SUBSET_NAME_SIMILARITY = 0.85  # payer name, for the only named combination
+DENSITY_PCT = 10.0  # half-width of the window the amount density is taken on
 
 EXACT, DISCOUNT, FEE, PARTIAL, OVER, NONE = (
     "exact",
@@ -185,10 +241,13 @@ REASON_TEMPLATES = {
     "unique_customer_amount": "only open item of the customer with this amount",
     "fee_identified": "only item of an identified customer within the fee tolerance",
     "partial_oldest": "partial payment of the customer's oldest open item",
+    "fee_round": "the difference is a round amount, as bank charges are",
     "subset": "several invoices add up to the amount",
     "subset_referenced": "referenced invoices add up to the amount",
     "subset_unique": "only such combination (%.4f expected by chance)",
     "subset_oldest": "combination of the customer's oldest items",
+    "subset_named": "only customer named like the payer whose items add up to the "
+    "amount",
     "unique_global": "only open item with this amount",
     "payer_other_customer": "the payer's name or account points to another customer",
     "unique_named": "only item with this amount among customers named like the "
@@ -461,7 +520,8 @@ class Matcher:
 
     def _add_key(self, key, idx, kind):
         bucket = self._keys.setdefault(key, [])
-        if not any(i == idx for i, _k in bucket):
+        # the keys of one item are added in a row: a repeat is the last one
+        if not bucket or bucket[-1][0] != idx:
             bucket.append((idx, kind))
             self._entries[idx].keys.append(key)
 
@@ -477,7 +537,7 @@ class Matcher:
             (it.payment_ref, "payment reference"),
             (it.order_ref, "order reference"),
         ):
-            if not text:
+            if not text or (kind == "payment reference" and text == it.number):
                 continue
             if text[:2].upper() == "RF" and references.rf_is_valid(text):
                 self._add_key("R" + references.compact(text), idx, "RF reference")
@@ -638,6 +698,7 @@ class Matcher:
             proposals.extend(self._customer_proposals(ctx, cust))
         proposals.extend(self._amount_only(ctx, customers))
         proposals = self._named_unique(ctx, proposals)
+        proposals = self._named_unique_subset(ctx, proposals)
         return self._rank(proposals)
 
     def decide(self, proposals):
@@ -680,17 +741,17 @@ class Matcher:
     def _references(self, ctx, text):
         rfs = references.find_rf(text)
         for rf in rfs:
+            n = len(ctx.hits) + len(ctx.evidence)
+            candidates = rf.others
             if rf.valid:
                 self._lookup(ctx, "R" + rf.value, R_EXACT)
             else:
-                for candidate in (rf.value, *rf.others):
-                    if len(candidate) < 6:
-                        break
-                    n = len(ctx.hits) + len(ctx.evidence)
-                    for value in references.rf_corrections(candidate):
-                        self._lookup(ctx, "R" + value, R_TYPO, "_typo")
-                    if len(ctx.hits) + len(ctx.evidence) > n:
-                        break
+                candidates = (rf.value, *rf.others)
+            for candidate in candidates:
+                if len(candidate) < 6 or len(ctx.hits) + len(ctx.evidence) > n:
+                    break
+                for value in references.rf_corrections(candidate):
+                    self._lookup(ctx, "R" + value, R_TYPO, "_typo")
         skip = [(rf.start, rf.end) for rf in rfs]
         ctx_spans = references.find_numbers(text, skip)
         for span in ctx_spans:
@@ -760,11 +821,14 @@ class Matcher:
         # a legal form the payer spelled out and the customer does not have
         # tells namesakes apart ("Michel SAS" is not "Michel SARL")
         forms = names.legal_forms(name)
+        raw = dict(found)
         if forms:
             for cust, sim in found.items():
                 theirs = self._names.forms(cust)
                 if theirs and not forms & theirs:
                     found[cust] = sim - OTHER_LEGAL_FORM
+                elif not theirs:  # unconfirmed: ranks after the same form
+                    found[cust] = sim - UNKNOWN_LEGAL_FORM
         # namesakes ("Michel SAS", "Michel SARL"): a name shared by several
         # customers identifies none of them well when it is all there is
         # (a referenced item already says which one)
@@ -773,7 +837,13 @@ class Matcher:
             1.0 / namesakes**NAMESAKE_DAMPING if namesakes > 1 and not ctx.hits else 1.0
         )
         for cust, sim in found.items():
-            p = _name_p(sim) * (damp if sim >= NAMESAKE_SIMILARITY else 1.0)
+            # namesakes of another legal form are damped as well: they must
+            # not outweigh the namesakes of the payer's legal form
+            p = _name_p(sim) * (damp if raw[cust] >= NAMESAKE_SIMILARITY else 1.0)
+            if namesakes == 1 and sim < NAMESAKE_SIMILARITY:
+                # one customer bears the payer's name: a look-alike is less
+                # likely the payer than its resemblance alone says
+                p *= LOOKALIKE_DAMPING
             if p:
                 ctx.add_evidence(cust, "payer_name_similar", p, (sim,))
             if sim >= NAMESAKE_SIMILARITY and namesakes == 1:
@@ -989,7 +1059,9 @@ class Matcher:
                 idxs = [i for i in idxs if self._entries[i].fcur == scheme]
             vals = self._values(idxs, scheme)[0]
             pairs = sorted(zip(vals, idxs))
-            cached = ([v for v, _i in pairs], [i for _v, i in pairs], idxs)
+            # items in company currency, for guesses on a company-currency line
+            local = [i for i in idxs if not self._entries[i].fcur]
+            cached = ([v for v, _i in pairs], [i for _v, i in pairs], idxs, local)
             self._sorted_cache[key] = cached
         return cached
 
@@ -1010,25 +1082,31 @@ class Matcher:
         hi = bisect_right(values, target + self._tolerance(target))
         return [(i, FEE) for i in by_value[lo:hi] if self._classify(ctx, [i])[0] == FEE]
 
-    def _identified(self, ctx, cust):
+    def _identified(self, ctx, cust, facts_only=False):
         """The customer is known by a fact or named without namesakes.
 
         Facts: payer account, learned payer name or reference pattern,
-        customer reference.  A payer name counts when it resembles this
-        customer's closely (``NAMESAKE_SIMILARITY``) and no other's.  Not
-        when a reference in the text fits the amount: that is another
-        reading.
+        customer reference.  A payer name counts (unless ``facts_only``)
+        when it resembles this customer's closely (``NAMESAKE_SIMILARITY``)
+        and no other's.  Not when a reference in the text fits the amount:
+        that is another reading.
         """
         ev = ctx.evidence.get(cust, {})
-        known = cust in ctx.named or any(code in ev for code in _FACTS)
+        known = any(code in ev for code in _FACTS)
+        if not facts_only:
+            known = known or cust in ctx.named
         return known and not self._hit_fits(ctx)
 
     def _unreferenced(self, ctx, cust):
         scheme = ctx.fcur if ctx.fcur else ""
-        values, by_value, oldest = self._customer_entries(cust, scheme)
+        values, by_value, oldest, local = self._customer_entries(cust, scheme)
         if scheme and not oldest:
             scheme = ""
-            values, by_value, oldest = self._customer_entries(cust, "")
+            values, by_value, oldest, local = self._customer_entries(cust, "")
+        # combinations and guesses in the line's currency: a foreign-currency
+        # item paid in company currency hardly hits a sum to the cent
+        if not scheme and local and not ctx.fcur:
+            oldest = local
         target = ctx.fcents if scheme else ctx.cents
         singles = self._single_fits(ctx, cust, scheme, values, by_value)
         fee_only = all(kind == FEE for _i, kind in singles)
@@ -1046,43 +1124,76 @@ class Matcher:
                     self._subset_proposal(ctx, cust, scheme, *found, oldest=oldest)
                 )
         # a unique exact combination makes items a fee away less telling
-        exact_sum = found is not None and found[1] and found[2]
+        exact_sum = (
+            found is not None
+            and found[1]
+            and found[2]
+            and found[3] <= SUBSET_CHANCE_MAX
+        )
+        # the more items the customer has, the likelier one of them is near
+        # any amount by chance: expected number of such items
+        density = len(values) * self._density(target)
+        fee_chance = density * (self._tolerance(target) + 1) if fee_only else 0.0
         if len(singles) == 1 and not (fee_only and exact_sum):
-            (i, kind), n = singles[0], len(oldest)
-            # the more items the customer has, the likelier one of them is
-            # near any amount by chance
-            if kind == FEE:
-                chance = n * self._density(target) * (self._tolerance(target) + 1)
-                unique = chance <= FEE_CHANCE_MAX
+            if fee_only:
+                unique = fee_chance <= FEE_CHANCE_MAX
             else:
-                unique = n * self._density(target) <= SINGLE_CHANCE_MAX
+                unique = density <= SINGLE_CHANCE_MAX
         else:
             unique = False
+        round_fee = round(ROUND_FEE * self._scale)
         for i, kind in singles:
             _k, sch, total, _d = self._classify(ctx, [i])
             reasons = self._amount_reasons(kind, ctx, total, sch, False)
+            is_round = kind == FEE and (total - target) % round_fee == 0
+            if is_round:
+                reasons.append(reason("fee_round", A_FEE_ROUND))
+            elif kind == FEE and (
+                fee_chance > FEE_CHANCE_CROWDED or len(singles) > FEE_CROWD
+            ):
+                # a customer with items a fee away from about any amount: an
+                # odd difference is likely a coincidence, less telling than
+                # a partial payment of the oldest item
+                reasons = [replace(reasons[0], contribution=A_FEE_CROWDED)]
             if unique:
                 reasons.append(reason("unique_customer_amount", A_UNIQUE))
-                if kind == FEE and self._identified(ctx, cust):
-                    reasons.append(reason("fee_identified", A_ISOLATED))
+                if kind == FEE and self._identified(ctx, cust, facts_only=True):
+                    reasons.append(reason("fee_identified", A_FEE_IDENTIFIED))
+                elif kind == FEE and is_round and self._identified(ctx, cust):
+                    # a payer name alone (a line paying nothing from a
+                    # look-alike company brings one too) needs the round fee
+                    reasons.append(reason("fee_identified", A_FEE_IDENTIFIED))
             props.append(self._proposal(ctx, cust, [i], kind, sch, reasons))
-        if (singles and not fee_only) or (found is not None and found[1] and found[2]):
+        if (singles and not fee_only) or exact_sum:
             return props
-        # nothing fits exactly (a fee away at best): low suggestions, ranked
-        # after the fee readings, one per other reading: a partial payment of
-        # the oldest item the amount does not cover (customers pay their
-        # oldest invoices first), an overpayment of the largest item below the
-        # amount, a partial payment of the next oldest larger item; else the
-        # oldest item
+        return props + self._guesses(ctx, cust, scheme, values, by_value, oldest)
+
+    def _guesses(self, ctx, cust, scheme, values, by_value, oldest):
+        """Nothing fits exactly (a fee away at best): low suggestions.
+
+        Ranked after the fee readings, one per other reading: a partial
+        payment of the oldest item the amount does not cover (customers pay
+        their oldest invoices first), an overpayment of the largest item
+        below the amount, a partial payment of the next oldest larger item;
+        else the oldest item.  ``oldest`` may be restricted to the items in
+        company currency, ``by_value`` is not.
+        """
+        target = ctx.fcents if scheme else ctx.cents
         larger = []
         for i in oldest:
             if self._values([i], scheme)[0][0] > target:
                 larger.append(i)
                 if len(larger) == 2:
                     break
-        below = by_value[: bisect_left(values, target)]
-        picks = larger[:1] + below[-1:] + larger[1:]
+        below = []
+        local_only = not scheme and len(oldest) < len(by_value)
+        for k in range(bisect_left(values, target) - 1, -1, -1):
+            if not (local_only and self._entries[by_value[k]].fcur):
+                below.append(by_value[k])
+                break
+        picks = larger[:1] + below + larger[1:]
         picks = picks[: max(2, self.config.suggestions)] or oldest[:1]
+        props = []
         for n, i in enumerate(picks):
             kind, sch, total, _d = self._classify(ctx, [i])
             reasons = self._amount_reasons(kind, ctx, total, sch, False)
@@ -1104,7 +1215,11 @@ class Matcher:
     def _subset_proposal(
         self, ctx, cust, scheme, chosen, exact_sum, unique, chance, oldest=()
     ):
-        reasons = [reason("subset", A_SUBSET if exact_sum else A_SUBSET_FEE)]
+        weight = A_SUBSET if exact_sum else A_SUBSET_FEE
+        if exact_sum and unique and chance <= SUBSET_CHANCE_RARE:
+            # as unlikely by chance as an exact amount: as telling
+            weight = A_EXACT
+        reasons = [reason("subset", weight)]
         # a unique sum means little when many combinations were possible:
         # the bonus needs few coincidences expected (few, large items)
         if unique and chance <= SUBSET_CHANCE_MAX:
@@ -1222,6 +1337,46 @@ class Matcher:
         lo = bisect_left(self._all_cents, cents - width)
         hi = bisect_right(self._all_cents, cents + width)
         return (hi - lo) / (2 * width + 1) / len(self._all_cents)
+
+    def _named_unique_subset(self, ctx, proposals):
+        """Credit the only customer named like the payer whose items add up.
+
+        Namesakes share the payer name's evidence (damped); when the items
+        of exactly one of them add up to the amount, uniquely and with few
+        coincidences expected, the combination tells them apart, as the
+        only named item with the amount does (``_named_unique``).
+        """
+        if not ctx.line.partner_name:
+            return proposals
+        hits = [
+            k
+            for k, p in enumerate(proposals)
+            if p.kind == "subset" and any(r.code == "subset_unique" for r in p.reasons)
+        ]
+        named = [
+            k
+            for k in hits
+            if ctx.evidence.get(proposals[k].customer_id, {}).get(
+                "payer_name_similar", (0, (0.0,))
+            )[1][0]
+            >= SUBSET_NAME_SIMILARITY
+        ]
+        if (
+            len(named) != 1
+            or len({p.customer_id for p in map(proposals.__getitem__, hits)}) != 1
+        ):
+            return proposals
+        k = named[0]
+        p = proposals[k]
+        extra = reason("subset_named", A_UNIQUE_NAMED)
+        strength = p.strength + extra.contribution
+        proposals[k] = replace(
+            p,
+            reasons=p.reasons + (extra,),
+            strength=round(strength, 4),
+            score=round(max(0.0, min(1.0, strength)), 4),
+        )
+        return proposals
 
     def _named_unique(self, ctx, proposals):
         """Credit the only exact-amount item among customers named like the payer.

@@ -40,7 +40,9 @@ per normalized name because the same payers come back on every statement.
 
 import re
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 LEGAL_FORMS = frozenset(
     """
@@ -76,15 +78,19 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 def fold(text):
     """Lower-case ASCII form of ``text`` (accents and transliterations folded)."""
-    text = unicodedata.normalize("NFKD", (text or "").translate(_SPECIAL))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return _TRANSLIT.sub(r"\1", text)
+    text = (text or "").translate(_SPECIAL)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _TRANSLIT.sub(r"\1", text.lower())
 
 
 _FORM_SYNONYMS = {"limited": "ltd", "incorporated": "inc", "corporation": "corp"}
 
 
+@lru_cache(maxsize=100_000)
 def _tokens(name):
+    """Tokens of a name (a tuple; cached, names come back on every statement)."""
     raw = _TOKEN.findall(fold(name))
     tokens = []
     run = []
@@ -97,7 +103,7 @@ def _tokens(name):
             run = []
         if tok:
             tokens.append(tok)
-    return tokens
+    return tuple(tokens)
 
 
 def legal_forms(name):
@@ -210,8 +216,12 @@ def _acronym(a, b):
     return 0.0
 
 
+@lru_cache(maxsize=200_000)
 def similarity(a, b):
-    """Similarity in [0, 1] of two token tuples returned by ``normalize``."""
+    """Similarity in [0, 1] of two token tuples returned by ``normalize``.
+
+    Cached: the same payers come back on every statement.
+    """
     if not a or not b:
         return 0.0
     sa, sb = " ".join(sorted(a)), " ".join(sorted(b))
@@ -272,21 +282,22 @@ class NameIndex:
         if hit is not None:
             return hit
         cap = max(50, int(len(self._tokens) * self._max_share))
-        counts = {}
+        counts = Counter()
         grams = trigrams(" ".join(sorted(tokens)))
         for gram in grams:
             posting = self._postings.get(gram)
-            if posting is None or len(posting) > cap:
-                continue
-            for cid in posting:
-                counts[cid] = counts.get(cid, 0) + 1
+            if posting is not None and len(posting) <= cap:
+                counts.update(posting)
         # Dice coefficient on trigrams: a short name that holds the query's
         # words ("Chevalier" for "CHEVALIER SARL") ranks above longer names
-        # sharing as many trigrams ("Chevalier Transports")
+        # sharing as many trigrams ("Chevalier Transports"); names sharing
+        # less than half the best count cannot compete
         size = len(grams)
+        floor = max(counts.values(), default=0) // 2
+        sizes = self._sizes
         ranked = sorted(
-            counts,
-            key=lambda c: (-counts[c] / (size + self._sizes[c]), str(c)),
+            (c for c, n in counts.items() if n > floor),
+            key=lambda c: (-counts[c] / (size + sizes[c]), str(c)),
         )
         # namesakes first: they would tie on trigram counts and be cut off;
         # then customers named by one of the payer's words alone (the rest

@@ -16,7 +16,9 @@ the index of open items and looks the keys up.
   When none is valid the longest candidate is returned flagged invalid, with
   the shorter word-boundary readings in ``others`` (the text after the
   reference, "thanks" or a date, may have been swallowed): the matcher then
-  tries one-edit corrections that are valid *and* known.
+  tries one-edit corrections that are valid *and* known.  A reading valid
+  only when cut inside a group (one in 97 is, by chance) keeps the
+  word-boundary readings in ``others`` too, tried when it is not known.
 * ``find_numbers`` finds *spans*: an optional letter prefix followed by digit
   groups separated by at most two separator characters.  Inside a digit group
   the letters O, I and L are read as 0, 1 and 1 (only there: a group must
@@ -109,8 +111,9 @@ class RfMatch:
     valid: bool
     start: int
     end: int
-    # invalid only: the other readings ending at a word boundary, longest
-    # first (the text after the reference may have been swallowed)
+    # readings ending at a word boundary, longest first, to try as typos:
+    # for an invalid reference the shorter ones (the text after it may have
+    # been swallowed), for a reference valid only inside a group all of them
     others: tuple = ()
 
 
@@ -121,28 +124,32 @@ def find_rf(text):
     for m in _RF_RE.finditer(text):
         body = m.group(2)
         # candidate ends: at word boundaries first (how people group RFs), longest first
-        ends = []
-        for k in range(len(body), 0, -1):
-            if body[k - 1] != " " and (k == len(body) or body[k] == " "):
-                ends.append(k)
-        ends += [k for k in range(len(body), 0, -1) if k not in ends]
+        bounds = [
+            k
+            for k in range(len(body), 0, -1)
+            if body[k - 1] != " " and (k == len(body) or body[k] == " ")
+        ]
+        ends = bounds + [k for k in range(len(body), 0, -1) if k not in bounds]
         chosen = None
         for k in ends:
             value = "RF" + m.group(1) + body[:k].replace(" ", "")
             if rf_is_valid(value):
-                chosen = RfMatch(value, True, m.start(), m.start(2) + k)
+                # a valid reading inside a group may be a coincidence (one in
+                # 97): the word-boundary readings stay available as typos
+                others = () if k in bounds else _rf_values(m, body, bounds)
+                chosen = RfMatch(value, True, m.start(), m.start(2) + k, others)
                 break
         if chosen is None:
             k = ends[0] if ends else len(body)
             value = "RF" + m.group(1) + body[:k].replace(" ", "")
-            others = tuple(
-                "RF" + m.group(1) + body[:j].replace(" ", "")
-                for j in ends[1:]
-                if j == len(body) or body[j] == " "
-            )
+            others = _rf_values(m, body, bounds[1:])
             chosen = RfMatch(value, False, m.start(), m.start(2) + k, others)
         found.append(chosen)
     return found
+
+
+def _rf_values(m, body, ends):
+    return tuple("RF" + m.group(1) + body[:k].replace(" ", "") for k in ends)
 
 
 def rf_corrections(value):
@@ -188,8 +195,14 @@ def find_numbers(text, skip=()):
     return list(_spans(text))
 
 
+_SIMPLE_NUMBER = re.compile(r"([A-Z]{1,10})/?([0-9]+(?:/[0-9]+)*)")
+
+
 def parse_number(number):
     """(prefix, groups) of an item's own number, or None if it has no digits."""
+    simple = _SIMPLE_NUMBER.fullmatch(number)
+    if simple is not None:  # the usual shape, "INV/2026/00042", "S00042"
+        return simple.group(1), tuple(simple.group(2).split("/"))
     spans = list(_spans(fold(number)))
     if not spans:
         return None

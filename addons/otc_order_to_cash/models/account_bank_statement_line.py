@@ -2,7 +2,7 @@ import logging
 import threading
 import time
 
-from odoo import Command, api, fields, models
+from odoo import Command, _lt, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, split_every
 
@@ -18,6 +18,16 @@ MATCH_STATES = [
     ("manual", "Matched by Hand"),
 ]
 BATCH_SIZE = 500
+# the engine's decisions, as the AR team reads them
+DECISION_NOTES = {
+    "no candidate": _lt("No open item fits this payment."),
+    "best score below the threshold": _lt(
+        "The best candidate is below the automatic reconciliation threshold."
+    ),
+    "second candidate too close": _lt(
+        "Two candidates are almost as likely: choose the right one."
+    ),
+}
 
 
 class AccountBankStatementLine(models.Model):
@@ -271,9 +281,8 @@ class AccountBankStatementLine(models.Model):
         known = matching.KnownPayers(
             accounts=accounts, names=names, reference_patterns=patterns
         )
-        fee_abs = company.otc_cash_writeoff_limit
         config = matching.MatchConfig(
-            fee_tolerance_abs=fee_abs,
+            fee_tolerance_abs=company.otc_cash_fee_tolerance,
             fee_tolerance_pct=company.otc_cash_fee_tolerance_pct,
             writeoff_limit=company.otc_cash_writeoff_limit
             if company.otc_cash_writeoff_account_id
@@ -495,13 +504,14 @@ class AccountBankStatementLine(models.Model):
                 # the same run must not spend these items twice
                 matcher.apply(decision.proposal)
                 continue
+            note = str(DECISION_NOTES.get(decision.why, decision.why))
             for rank, proposal in enumerate(dicts, start=1):
                 vals = line._otc_suggestion_vals(proposal, rank, "proposed")
                 if rank == 1:
-                    vals["explanation"] = decision.why
+                    vals["explanation"] = note
                 suggestion_vals.append(vals)
             states[line.id] = "suggested" if dicts else "unmatched"
-            line.otc_match_note = decision.why
+            line.otc_match_note = note
         applied = self.browse()
         if to_apply:
             applied = self._otc_apply(to_apply, origin="auto", strict=False)
@@ -594,6 +604,10 @@ class AccountBankStatementLine(models.Model):
         reconciliation. ``strict`` raises on the first invalid proposal;
         otherwise invalid ones are skipped. Returns the applied lines.
         """
+        if origin == "auto":
+            # thousands of lines per run: the applied candidates are the audit
+            # trail, not one tracking message per journal entry and invoice
+            self = self.with_context(tracking_disable=True)  # noqa: PLW0642
         AML = self.env["account.move.line"]
         all_items = AML.browse(
             {aml for _line, p in pairs for aml, _amount in p["allocations"]}
@@ -624,6 +638,8 @@ class AccountBankStatementLine(models.Model):
             "skip_account_move_synchronization": True,
             "force_delete": True,
             "skip_readonly_check": True,
+            # statement entries have no invoice lines to resynchronise
+            "skip_invoice_sync": True,
         }
         with moves._check_balanced({"records": moves}):
             suspense.with_context(**ctx).unlink()
@@ -637,7 +653,9 @@ class AccountBankStatementLine(models.Model):
                 position += count
                 if item_id:
                     reconcile_plan.append(counterpart + AML.browse(item_id))
-        AML._reconcile_plan(reconcile_plan)
+        # reconciling changes residuals only: nothing of the invoices' own
+        # lines (taxes, payment terms) needs resynchronising
+        AML.with_context(skip_invoice_sync=True)._reconcile_plan(reconcile_plan)
         now = fields.Datetime.now()
         suggestion_vals = [
             line._otc_suggestion_vals(p, 0, "applied")
@@ -646,26 +664,19 @@ class AccountBankStatementLine(models.Model):
         ]
         new_suggestions = iter(self.env["otc.cash.suggestion"].create(suggestion_vals))
         Suggestion = self.env["otc.cash.suggestion"]
+        rows = []
         for line, proposal in applied:
             if proposal.get("suggestion_id"):
                 suggestion = Suggestion.browse(proposal["suggestion_id"])
                 suggestion.state = "applied"
             else:
                 suggestion = next(new_suggestions)
-            values = {
-                "otc_match_state": origin,
-                "otc_applied_suggestion_id": suggestion.id,
-                "otc_matched_uid": self.env.uid,
-                "otc_matched_date": now,
-                "otc_match_note": False,
-            }
-            if not line.partner_id:
-                values["partner_id"] = proposal["partner_id"]
-            line.with_context(skip_account_move_synchronization=True).write(values)
+            rows.append((line.id, suggestion.id, proposal["partner_id"]))
             if proposal.get("remittance_id"):
                 self.env["otc.remittance"].browse(
                     proposal["remittance_id"]
                 )._otc_mark_applied(line)
+        lines._otc_mark_matched(rows, origin, now)
         # other candidates of these lines are settled
         Suggestion.search(
             [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
@@ -685,6 +696,61 @@ class AccountBankStatementLine(models.Model):
                     )
                 )
         return lines
+
+    def _otc_mark_matched(self, rows, origin, now):
+        """Record the outcome on the lines, one statement for all of them.
+
+        ``rows``: (line id, applied candidate id, customer id). A line without
+        a customer gets the one it paid for, on the line and its entry (the
+        entry's items already carry it). Plain columns without dependencies
+        are written in SQL: an ORM write per line costs more than the match.
+        """
+        self.flush_recordset()
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s)", line_id, suggestion_id, partner_id)
+            for line_id, suggestion_id, partner_id in rows
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_bank_statement_line line
+                   SET otc_match_state = %(state)s,
+                       otc_applied_suggestion_id = v.suggestion_id,
+                       otc_matched_uid = %(uid)s,
+                       otc_matched_date = %(now)s,
+                       otc_match_note = NULL,
+                       partner_id = COALESCE(line.partner_id, v.partner_id),
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM (VALUES %(values)s) AS v(line_id, suggestion_id, partner_id)
+                 WHERE line.id = v.line_id;
+                UPDATE account_move move
+                   SET partner_id = line.partner_id
+                  FROM account_bank_statement_line line
+                 WHERE line.id = ANY(%(ids)s)
+                   AND move.id = line.move_id
+                   AND move.partner_id IS NULL
+                """,
+                state=origin,
+                uid=self.env.uid,
+                now=now,
+                values=values,
+                ids=[row[0] for row in rows],
+            )
+        )
+        self.invalidate_recordset(
+            [
+                "otc_match_state",
+                "otc_applied_suggestion_id",
+                "otc_matched_uid",
+                "otc_matched_date",
+                "otc_match_note",
+                "partner_id",
+                "write_uid",
+                "write_date",
+            ]
+        )
+        self.move_id.invalidate_recordset(["partner_id"])
 
     def _otc_counterpart_vals(self, proposal, seen_items):
         """Journal item values replacing this line's suspense item.
@@ -754,7 +820,76 @@ class AccountBankStatementLine(models.Model):
         )
         if not trans_currency.is_zero(diff):
             vals[0]["amount_currency"] += diff
+        self._otc_book_exchange_difference(ctx, items, proposal, vals, plan)
         return vals, plan
+
+    def _otc_book_exchange_difference(self, ctx, items, proposal, vals, plan):
+        """Settle foreign-currency items at their booking rate, in this entry.
+
+        The counterpart of an item in another currency than the company's
+        takes the item's currency and its booking value, so that Odoo's
+        reconciliation clears it in both currencies; the difference with what
+        the bank credited is the realised exchange difference, booked here on
+        the company's exchange gain or loss account instead of in a separate
+        exchange difference entry per payment.
+        """
+        company, company_currency = ctx["company"], ctx["company_currency"]
+        difference = 0.0
+        for index, (item, (_aml, amount)) in enumerate(
+            zip(items, proposal["allocations"], strict=True)
+        ):
+            currency = item.currency_id
+            if currency == company_currency or not item.amount_residual_currency:
+                continue
+            if ctx["currency"] == currency:
+                amount_currency = amount
+            else:
+                amount_currency = currency.round(
+                    amount * item.amount_residual_currency / item.amount_residual
+                )
+            if currency.compare_amounts(amount_currency, item.amount_residual_currency):
+                booked = company_currency.round(
+                    amount_currency
+                    * item.amount_residual
+                    / item.amount_residual_currency
+                )
+            else:
+                booked = item.amount_residual
+            counterpart = vals[index]
+            difference += -counterpart["balance"] - booked
+            counterpart.update(
+                {
+                    "currency_id": currency.id,
+                    "amount_currency": -amount_currency,
+                    "balance": -booked,
+                }
+            )
+        difference = company_currency.round(difference)
+        if company_currency.is_zero(difference):
+            return
+        account = (
+            company.income_currency_exchange_account_id
+            if difference > 0
+            else company.expense_currency_exchange_account_id
+        )
+        if not account:
+            raise UserError(
+                self.env._(
+                    "Set the exchange gain and loss accounts of the company to apply "
+                    "payments of foreign-currency invoices."
+                )
+            )
+        vals.append(
+            {
+                **ctx["base"],
+                "account_id": account.id,
+                "currency_id": company_currency.id,
+                "amount_currency": -difference,
+                "balance": -difference,
+                "name": self.env._("Exchange difference"),
+            }
+        )
+        plan.append((False, 1))
 
     def _otc_apply_context(self, proposal):
         """Check a proposal against this line; amounts and currencies to apply it."""

@@ -47,11 +47,18 @@ REASON_LABELS = {
         "only item of an identified customer within the fee tolerance"
     ),
     "partial_oldest": _lt("partial payment of the customer's oldest open item"),
+    "fee_round": _lt("the difference is a round amount, as bank charges are"),
     "subset": _lt("several invoices add up to the amount"),
     "subset_referenced": _lt("referenced invoices add up to the amount"),
     "subset_unique": _lt("only such combination (%.4f expected by chance)"),
     "subset_oldest": _lt("combination of the customer's oldest items"),
+    "subset_named": _lt(
+        "only customer named like the payer whose items add up to the amount"
+    ),
     "unique_global": _lt("only open item with this amount"),
+    "payer_other_customer": _lt(
+        "the payer's name or account points to another customer"
+    ),
     "unique_named": _lt(
         "only item with this amount among customers named like the payer (%.4f expected by chance)"
     ),

@@ -93,11 +93,18 @@ class ResCompany(models.Model):
         help="Largest difference written off on one payment; above it, the rest "
         "stays open on the invoice.",
     )
+    otc_cash_fee_tolerance = fields.Monetary(
+        string="Bank Fee Tolerance",
+        currency_field="currency_id",
+        default=5.0,
+        help="A payment short of the amount due by at most this amount (or by "
+        "the percentage below, whichever is larger) is read as a bank fee.",
+    )
     otc_cash_fee_tolerance_pct = fields.Float(
         string="Bank Fee Tolerance (%)",
         default=0.5,
-        help="A payment short of the amount due by at most this share (or by the "
-        "write-off limit, whichever is larger) is read as a bank fee.",
+        help="A payment short of the amount due by at most this share of it (or "
+        "by the amount above, whichever is larger) is read as a bank fee.",
     )
 
     @api.constrains(
@@ -105,6 +112,7 @@ class ResCompany(models.Model):
         "otc_default_max_overdue_days",
         "otc_cash_auto_threshold",
         "otc_cash_writeoff_limit",
+        "otc_cash_fee_tolerance",
         "otc_cash_fee_tolerance_pct",
     )
     def _check_otc_credit_settings(self):
@@ -116,9 +124,15 @@ class ResCompany(models.Model):
                         "between 0 and 100."
                     )
                 )
-            if company.otc_cash_writeoff_limit < 0:
+            if (
+                company.otc_cash_writeoff_limit < 0
+                or company.otc_cash_fee_tolerance < 0
+            ):
                 raise ValidationError(
-                    self.env._("The write-off limit cannot be negative.")
+                    self.env._(
+                        "The write-off limit and the bank fee tolerance cannot be "
+                        "negative."
+                    )
                 )
             if not 0 <= company.otc_cash_fee_tolerance_pct <= 100:
                 raise ValidationError(

@@ -49,6 +49,9 @@ class ResConfigSettings(models.TransientModel):
     otc_cash_writeoff_limit = fields.Monetary(
         related="company_id.otc_cash_writeoff_limit", readonly=False
     )
+    otc_cash_fee_tolerance = fields.Monetary(
+        related="company_id.otc_cash_fee_tolerance", readonly=False
+    )
     otc_cash_fee_tolerance_pct = fields.Float(
         related="company_id.otc_cash_fee_tolerance_pct", readonly=False
     )

@@ -201,6 +201,7 @@ class OtcCashCommon(OtcCreditCommon):
                 "otc_cash_auto_threshold": 90.0,
                 "otc_cash_writeoff_account_id": cls.writeoff_account.id,
                 "otc_cash_writeoff_limit": 10.0,
+                "otc_cash_fee_tolerance": 5.0,
                 "otc_cash_fee_tolerance_pct": 0.5,
             }
         )
@@ -210,7 +211,7 @@ class OtcCashCommon(OtcCreditCommon):
             {"name": "Rossi Trasporti S.p.A.", "is_company": True}
         )
         cls.dupont = Partner.create({"name": "Dupont Frères SARL", "is_company": True})
-        cls.mueller_iban = "DE89370400440532013000"
+        cls.mueller_iban = "DE02120300000000202051"
         cls.env["res.partner.bank"].create(
             {"acc_number": cls.mueller_iban, "partner_id": cls.mueller.id}
         )

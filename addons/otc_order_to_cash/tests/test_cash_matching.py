@@ -252,6 +252,16 @@ class TestCashMatching(OtcCashCommon):
         self.assert_paid_by(line, invoice)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+        # booked at 400.00, received 390.00: the exchange loss is in the bank
+        # entry, not in a separate exchange difference entry
+        loss = line.move_id.line_ids.filtered(
+            lambda aml: (
+                aml.account_id == self.company.expense_currency_exchange_account_id
+            )
+        )
+        self.assertAlmostEqual(loss.debit, 10.0)
+        receivable = self.receivable(invoice)
+        self.assertFalse(receivable.full_reconcile_id.exchange_move_id)
 
     def test_line_paying_nothing(self):
         self.make_invoice(self.rossi, 100.0)
