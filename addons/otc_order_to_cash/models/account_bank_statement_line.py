@@ -330,7 +330,6 @@ class AccountBankStatementLine(models.Model):
             )
         )
         company_currency = company.currency_id.id
-        today = fields.Date.context_today(self)
         items = []
         for (
             aml_id,
@@ -352,12 +351,9 @@ class AccountBankStatementLine(models.Model):
         ) in rows:
             foreign = currency_id != company_currency
             discount = discount_currency = 0.0
-            # Odoo grants the early-payment discount on the untouched item only
-            if (
-                discount_date
-                and discount_date >= today
-                and float_compare(residual, balance, 2) == 0
-            ):
+            # Odoo grants the early-payment discount on the untouched item
+            # only; the engine checks the payment date against discount_date
+            if discount_date and float_compare(residual, balance, 2) == 0:
                 discount = balance - (discount_balance or 0.0)
                 discount_currency = amount_currency - (discount_amount_currency or 0.0)
             payment_ref = payment_ref or ""
@@ -612,11 +608,27 @@ class AccountBankStatementLine(models.Model):
         all_items = AML.browse(
             {aml for _line, p in pairs for aml, _amount in p["allocations"]}
         )
+        # one query per model for what the checks read, instead of one per line
         all_items.fetch(
-            ["amount_residual", "amount_residual_currency", "reconciled", "partner_id"]
+            [
+                "amount_residual",
+                "amount_residual_currency",
+                "reconciled",
+                "partner_id",
+                "parent_state",
+                "account_id",
+                "company_id",
+                "currency_id",
+                "move_id",
+            ]
         )
-        vals_list, plans, applied, seen_items = [], [], [], {}
-        suspense = AML
+        all_items.account_id.fetch(["account_type"])
+        partners = all_items.partner_id | self.env["res.partner"].browse(
+            {p["partner_id"] for _line, p in pairs}
+        )
+        partners.fetch(["commercial_partner_id"])
+        plans, applied, seen_items = [], [], {}
+        reused, to_create, suspense_to_drop = [], [], AML
         for line, proposal in pairs:
             try:
                 line_vals, line_plan = line._otc_counterpart_vals(proposal, seen_items)
@@ -626,8 +638,13 @@ class AccountBankStatementLine(models.Model):
                 _logger.info("Cash application: %s skipped: %s", line.id, error)
                 continue
             _liquidity, line_suspense, _other = line._seek_for_lines()
-            suspense |= line_suspense
-            vals_list.extend(line_vals)
+            if len(line_suspense) == 1:
+                # the suspense item becomes the first counterpart
+                reused.append((line_suspense, line_vals[0]))
+                to_create.append(line_vals[1:])
+            else:
+                suspense_to_drop |= line_suspense
+                to_create.append(line_vals)
             plans.append(line_plan)
             applied.append((line, proposal))
         if not applied:
@@ -642,15 +659,22 @@ class AccountBankStatementLine(models.Model):
             "skip_invoice_sync": True,
         }
         with moves._check_balanced({"records": moves}):
-            suspense.with_context(**ctx).unlink()
-            created = AML.with_context(**ctx).create(vals_list)
-        # counterparts were created in the order of the plans' items
-        position = 0
+            suspense_to_drop.with_context(**ctx).unlink()
+            reused_lines = self._otc_rewrite_suspense(reused)
+            created = iter(
+                AML.with_context(**ctx).create([v for vals in to_create for v in vals])
+            )
+        reused_by_move = {aml.move_id.id: aml for aml in reused_lines}
+        # counterparts in the order of each line's plan: its reused suspense
+        # item first, then the items created for it
         reconcile_plan = []
-        for plan in plans:
-            for item_id, count in plan:
-                counterpart = created[position : position + count]
-                position += count
+        for (line, _proposal), plan in zip(applied, plans, strict=True):
+            first = reused_by_move.get(line.move_id.id)
+            counterparts = [first] if first else []
+            counterparts += [
+                next(created) for _i in range(len(plan) - len(counterparts))
+            ]
+            for (item_id, _count), counterpart in zip(plan, counterparts, strict=True):
                 if item_id:
                     reconcile_plan.append(counterpart + AML.browse(item_id))
         # reconciling changes residuals only: nothing of the invoices' own
@@ -662,7 +686,9 @@ class AccountBankStatementLine(models.Model):
             for line, p in applied
             if not p.get("suggestion_id")
         ]
-        new_suggestions = iter(self.env["otc.cash.suggestion"].create(suggestion_vals))
+        new_suggestions = iter(
+            self.env["otc.cash.suggestion"]._otc_insert(suggestion_vals)
+        )
         Suggestion = self.env["otc.cash.suggestion"]
         rows = []
         for line, proposal in applied:
@@ -696,6 +722,65 @@ class AccountBankStatementLine(models.Model):
                     )
                 )
         return lines
+
+    def _otc_rewrite_suspense(self, reused):
+        """Turn suspense items into receivable counterparts, in one statement.
+
+        ``reused``: (suspense item, counterpart values). Only the values a
+        counterpart is made of are written; the ORM is then told they changed
+        so that residuals, reconciliation flags and the statement lines'
+        state are recomputed as after a write.
+        """
+        AML = self.env["account.move.line"]
+        if not reused:
+            return AML
+        AML.flush_model()
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s)",
+                aml.id,
+                vals["account_id"],
+                vals["partner_id"],
+                vals["currency_id"],
+                vals["amount_currency"],
+                vals["balance"],
+            )
+            for aml, vals in reused
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line aml
+                   SET account_id = v.account_id,
+                       partner_id = v.partner_id,
+                       currency_id = v.currency_id,
+                       amount_currency = v.amount_currency,
+                       balance = v.balance,
+                       debit = GREATEST(v.balance, 0),
+                       credit = GREATEST(-v.balance, 0),
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM (VALUES %(rows)s)
+                       AS v(id, account_id, partner_id, currency_id, amount_currency, balance)
+                 WHERE aml.id = v.id
+                """,
+                rows=rows,
+                uid=self.env.uid,
+            )
+        )
+        records = AML.union(*(aml for aml, _vals in reused))
+        fnames = [
+            "account_id",
+            "partner_id",
+            "currency_id",
+            "amount_currency",
+            "balance",
+            "debit",
+            "credit",
+        ]
+        records.invalidate_recordset(fnames + ["write_uid", "write_date"])
+        records.modified(fnames)
+        return records
 
     def _otc_mark_matched(self, rows, origin, now):
         """Record the outcome on the lines, one statement for all of them.

@@ -1,7 +1,9 @@
+import json
 import logging
 
 from odoo import _lt, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -148,6 +150,81 @@ class OtcCashSuggestion(models.Model):
                     _logger.debug("reason %s: arguments %r do not fit", code, args)
             items.append((text, contribution or 0.0))
         return items
+
+    # CRUD ----------------------------------------------------------------------
+
+    @api.model
+    def _otc_insert(self, vals_list):
+        """Create applied candidates in two statements (one per table).
+
+        An automatic run records one candidate per reconciled line, thousands
+        at a time: plain columns, nothing computed, so the ORM's per-record
+        create is skipped. ``vals_list`` is what ``create`` would take.
+        """
+        if not vals_list:
+            return self.browse()
+        self.env["account.bank.statement.line"].flush_model(["company_id"])
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, (SELECT company_id FROM account_bank_statement_line WHERE id = %s),"
+                " %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s, %s,"
+                " %s, %s, %s, %s)",
+                vals["statement_line_id"],
+                vals["statement_line_id"],
+                vals["sequence"],
+                vals["state"],
+                vals["partner_id"] or None,
+                vals["kind"],
+                vals["score"],
+                vals["currency_id"],
+                json.dumps(vals["allocation"]),
+                vals["amount"],
+                vals["writeoff"],
+                vals["discount"],
+                vals["credit"],
+                json.dumps(vals["reason_data"]),
+                vals.get("remittance_id") or None,
+                vals.get("explanation") or None,
+                uid,
+                now,
+                uid,
+                now,
+            )
+            for vals in vals_list
+        )
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO otc_cash_suggestion (
+                        statement_line_id, company_id, sequence, state, partner_id,
+                        kind, score, currency_id, allocation, amount, writeoff,
+                        discount, credit, reason_data, remittance_id, explanation,
+                        create_uid, create_date, write_uid, write_date)
+                    VALUES %s
+                    RETURNING id
+                    """,
+                    rows,
+                )
+            )
+        ]
+        links = [
+            SQL("(%s, %s)", suggestion_id, aml_id)
+            for suggestion_id, vals in zip(ids, vals_list, strict=True)
+            for aml_id, _amount in vals["allocation"]
+        ]
+        if links:
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO otc_cash_suggestion_move_line_rel "
+                    "(suggestion_id, move_line_id) VALUES %s ON CONFLICT DO NOTHING",
+                    SQL(", ").join(links),
+                )
+            )
+        return self.browse(ids)
 
     # actions -----------------------------------------------------------------
 

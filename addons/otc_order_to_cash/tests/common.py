@@ -261,3 +261,15 @@ class OtcCashCommon(OtcCreditCommon):
             | counterparts.matched_credit_ids.credit_move_id
         )
         self.assertEqual(matched.move_id, invoices)
+        # the entry is what a manual reconciliation leaves: balanced, no
+        # suspense item, counterparts fully used and flagged reconciled
+        self.assertFalse(line.amount_residual)
+        self.assertAlmostEqual(sum(line.move_id.line_ids.mapped("balance")), 0.0)
+        self.assertNotIn(
+            line.journal_id.suspense_account_id, line.move_id.line_ids.account_id
+        )
+        used = counterparts.filtered(lambda aml: aml.matched_debit_ids)
+        self.assertTrue(used)
+        for counterpart in used:
+            self.assertTrue(counterpart.reconciled, counterpart.move_id.name)
+            self.assertFalse(counterpart.amount_residual)
