@@ -556,18 +556,42 @@ class AccountBankStatementLine(models.Model):
         }
 
     def _otc_refresh_best(self):
-        """Best-candidate summary shown in the review list."""
-        for line in self:
-            best = line.otc_suggestion_ids.filtered(
-                lambda s: s.state == "proposed"
-            ).sorted("sequence")[:1]
-            line.write(
-                {
-                    "otc_score": best.score,
-                    "otc_suggested_partner_id": best.partner_id.id,
-                    "otc_summary": best.document_names or False,
-                }
+        """Best-candidate summary shown in the review list (one read, one write)."""
+        if not self:
+            return
+        best = {}
+        for suggestion in self.env["otc.cash.suggestion"].search(
+            [("statement_line_id", "in", self.ids), ("state", "=", "proposed")],
+            order="statement_line_id, sequence, id",
+        ):
+            best.setdefault(suggestion.statement_line_id.id, suggestion)
+        self.flush_recordset(["otc_score", "otc_suggested_partner_id", "otc_summary"])
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s)",
+                line_id,
+                best[line_id].score if line_id in best else None,
+                best[line_id].partner_id.id or None if line_id in best else None,
+                best[line_id].document_names or None if line_id in best else None,
             )
+            for line_id in self.ids
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_bank_statement_line line
+                   SET otc_score = v.score::numeric,
+                       otc_suggested_partner_id = v.partner_id::int,
+                       otc_summary = v.summary
+                  FROM (VALUES %s) AS v(line_id, score, partner_id, summary)
+                 WHERE line.id = v.line_id
+                """,
+                rows,
+            )
+        )
+        self.invalidate_recordset(
+            ["otc_score", "otc_suggested_partner_id", "otc_summary"]
+        )
 
     # applying ----------------------------------------------------------------------
 
@@ -758,6 +782,8 @@ class AccountBankStatementLine(models.Model):
                        balance = v.balance,
                        debit = GREATEST(v.balance, 0),
                        credit = GREATEST(-v.balance, 0),
+                       price_subtotal = v.amount_currency,
+                       price_total = v.amount_currency,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM (VALUES %(rows)s)
@@ -778,8 +804,21 @@ class AccountBankStatementLine(models.Model):
             "debit",
             "credit",
         ]
-        records.invalidate_recordset(fnames + ["write_uid", "write_date"])
+        records.invalidate_recordset(
+            fnames + ["price_subtotal", "price_total", "write_uid", "write_date"]
+        )
         records.modified(fnames)
+        # written above, or left as the statement line made them (no taxes,
+        # no analytic distribution on a receivable counterpart)
+        for fname in (
+            "debit",
+            "credit",
+            "price_subtotal",
+            "price_total",
+            "tax_ids",
+            "analytic_distribution",
+        ):
+            self.env.remove_to_compute(AML._fields[fname], records)
         return records
 
     def _otc_mark_matched(self, rows, origin, now):

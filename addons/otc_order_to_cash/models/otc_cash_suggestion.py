@@ -130,6 +130,10 @@ class OtcCashSuggestion(models.Model):
 
     @api.depends("move_line_ids")
     def _compute_document_names(self):
+        # the review list shows thousands: read the documents' names at once
+        amls = self.move_line_ids
+        amls.fetch(["move_id"])
+        amls.move_id.fetch(["name"])
         for suggestion in self:
             suggestion.document_names = ", ".join(
                 suggestion.move_line_ids.move_id.mapped("name")
