@@ -17,7 +17,7 @@ MATCH_STATES = [
     ("auto", "Matched Automatically"),
     ("manual", "Matched by Hand"),
 ]
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 # the engine's decisions, as the AR team reads them
 DECISION_NOTES = {
     "no candidate": _lt("No open item fits this payment."),
@@ -689,6 +689,13 @@ class AccountBankStatementLine(models.Model):
                 AML.with_context(**ctx).create([v for vals in to_create for v in vals])
             )
         reused_by_move = {aml.move_id.id: aml for aml in reused_lines}
+        # the reconciliation reads many fields of the paid items: load them in
+        # one query, and keep the items in one prefetch set
+        paid = AML.browse(
+            {item_id for plan in plans for item_id, _c in plan if item_id}
+        )
+        paid.mapped("date_maturity")
+        paid_by_id = {aml.id: aml for aml in paid}
         # counterparts in the order of each line's plan: its reused suspense
         # item first, then the items created for it
         reconcile_plan = []
@@ -700,7 +707,7 @@ class AccountBankStatementLine(models.Model):
             ]
             for (item_id, _count), counterpart in zip(plan, counterparts, strict=True):
                 if item_id:
-                    reconcile_plan.append(counterpart + AML.browse(item_id))
+                    reconcile_plan.append(counterpart + paid_by_id[item_id])
         # reconciling changes residuals only: nothing of the invoices' own
         # lines (taxes, payment terms) needs resynchronising
         AML.with_context(skip_invoice_sync=True)._reconcile_plan(reconcile_plan)
@@ -895,6 +902,8 @@ class AccountBankStatementLine(models.Model):
                 {
                     **ctx["base"],
                     "account_id": item.account_id.id,
+                    # a receivable counterpart carries no analytic distribution
+                    "analytic_distribution": False,
                     "amount_currency": -amount_trans,
                     "balance": -balance,
                 }
@@ -924,6 +933,7 @@ class AccountBankStatementLine(models.Model):
                 {
                     **ctx["base"],
                     "account_id": receivable.id,
+                    "analytic_distribution": False,
                     "amount_currency": -amount_trans,
                     "balance": -balance,
                 }
