@@ -42,8 +42,8 @@ then has nothing left to match), as superuser like the scheduled job:
 a. the timed region, caches invalidated first: ``_otc_session(company)`` once (open items query,
    known payers, matcher index), then ``_otc_match_lines(session=...)`` over batches of 1000 lines
    (the scheduled job's batch) in the generator's order, each in a flushed savepoint like
-   ``_cron_otc_match`` (which itself commits per batch and cannot be called here), and a final ``env.flush_all()``. Reported: total wall time,
-   session build, engine time (``match_and_decide``), reconciliation (``_otc_apply``: counterpart
+   ``_cron_otc_match`` (which itself commits per batch and cannot be called here), and a final
+   ``env.flush_all()``. Reported: total wall time, session build, engine time (``match_and_decide``), reconciliation (``_otc_apply``: counterpart
    items, Odoo's reconciliation, applied suggestions, line updates), the flush at the end of each
    batch, the rest (locks, suggestions, states), lines per second, SQL queries and their time (and
    the statements taking most time);
