@@ -43,10 +43,11 @@ a. the timed region, caches invalidated first: ``_otc_session(company)`` once (o
    known payers, matcher index), then ``_otc_match_lines(session=...)`` over batches of 1000 lines
    (the scheduled job's batch) in the generator's order, each in a flushed savepoint like
    ``_cron_otc_match`` (which itself commits per batch and cannot be called here), and a final
-   ``env.flush_all()``. Reported: total wall time, session build, engine time (``match_and_decide``), reconciliation (``_otc_apply``: counterpart
-   items, Odoo's reconciliation, applied suggestions, line updates), the flush at the end of each
-   batch, the rest (locks, suggestions, states), lines per second, SQL queries and their time (and
-   the statements taking most time);
+   ``env.flush_all()``. Reported: total wall time, session build, engine time
+   (``match_and_decide``), reconciliation (``_otc_apply``: counterpart items, Odoo's reconciliation,
+   applied suggestions, line updates), the flush at the end of each batch, the rest (locks,
+   suggestions, states), lines per second, SQL queries and their time (and the statements taking
+   most time);
 b. accuracy from what Odoo stored, scored with ``matching_accuracy.evaluate`` per case and overall: an
    automatic reconciliation (``otc_match_state = 'auto'``) is right when its applied suggestion's
    ``allocation`` names exactly the truth's invoices with the truth's amounts; auto share = paying
