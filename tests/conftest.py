@@ -20,6 +20,7 @@ relative imports (``from . import money``); ``engine/__init__.py`` is not run.
 Engine modules must not import ``odoo``.
 """
 
+import datetime
 import importlib
 import sys
 import types
@@ -76,3 +77,14 @@ def _load_engine_fixture():
 @pytest.fixture(name="repo_root")
 def _repo_root_fixture():
     return REPO_ROOT
+
+
+def open_item(id_, cust, name, residual, **kw):
+    """A matching-engine ``OpenItem`` with a dense invoice number and a due date
+    derived from its id, for the matcher's tests."""
+    matching = load_engine("otc_order_to_cash", "matching")
+    kw.setdefault("number", "INV/2026/%05d" % id_)
+    kw.setdefault("due_date", datetime.date(2026, 1, 1 + id_ % 28))
+    return matching.OpenItem(
+        id=id_, customer_id=cust, customer_name=name, residual=residual, **kw
+    )

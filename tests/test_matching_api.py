@@ -6,18 +6,11 @@ from datetime import date
 import pytest
 
 from conftest import REPO_ROOT, load_engine
+from conftest import open_item as item
 
 m = load_engine("otc_order_to_cash", "matching")
 
 D = date(2026, 6, 15)
-
-
-def item(id_, cust, name, residual, **kw):
-    kw.setdefault("number", "INV/2026/%05d" % id_)
-    kw.setdefault("due_date", date(2026, 1, 1 + id_ % 28))
-    return m.OpenItem(
-        id=id_, customer_id=cust, customer_name=name, residual=residual, **kw
-    )
 
 
 ITEMS = [

@@ -3,20 +3,13 @@
 from datetime import date
 
 from conftest import load_engine
+from conftest import open_item as item
 
 m = load_engine("otc_order_to_cash", "matching")
 
 D = date(2026, 6, 15)
 NAMED_UNIQUE = "only item with this amount among customers named like the payer"
 ISOLATED = "no other open item of the customer the amount could partly pay"
-
-
-def item(id_, cust, name, residual, **kw):
-    kw.setdefault("number", "INV/2026/%05d" % id_)
-    kw.setdefault("due_date", date(2026, 1, 1 + id_ % 28))
-    return m.OpenItem(
-        id=id_, customer_id=cust, customer_name=name, residual=residual, **kw
-    )
 
 
 def run(items, known=None, **line):

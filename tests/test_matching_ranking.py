@@ -3,6 +3,7 @@
 from datetime import date
 
 from conftest import load_engine
+from conftest import open_item as item
 
 m = load_engine("otc_order_to_cash", "matching")
 refs = load_engine("otc_order_to_cash", "references")
@@ -10,14 +11,6 @@ names = load_engine("otc_order_to_cash", "names")
 
 D = date(2026, 6, 15)
 ACCOUNT = "DE89370400440532013000"
-
-
-def item(id_, cust, name, residual, **kw):
-    kw.setdefault("number", "INV/2026/%05d" % id_)
-    kw.setdefault("due_date", date(2026, 1, 1 + id_ % 28))
-    return m.OpenItem(
-        id=id_, customer_id=cust, customer_name=name, residual=residual, **kw
-    )
 
 
 def run(items, known=None, **line):
