@@ -534,58 +534,9 @@ def cancel_templates(env, templates):
 
 def check_invoices(env, move_ids, count=40):
     """Recompute the main stored fields of a sample of bulk invoices with the ORM (then roll back)."""
-    cr = env.cr
     step = max(len(move_ids) // count, 1)
     moves = env["account.move"].browse(move_ids[::step][:count])
-    move_fields = [
-        "amount_untaxed",
-        "amount_total",
-        "amount_residual",
-        "amount_total_signed",
-        "amount_residual_signed",
-        "invoice_date_due",
-        "commercial_partner_id",
-        "payment_state",
-    ]
-    line_fields = [
-        "amount_residual",
-        "amount_residual_currency",
-        "reconciled",
-        "parent_state",
-        "date_maturity",
-        "company_currency_id",
-        "currency_id",
-    ]
-    stored_moves = {m.id: {f: m[f] for f in move_fields} for m in moves}
-    stored_lines = {ln.id: {f: ln[f] for f in line_fields} for ln in moves.line_ids}
-    unbalanced = [
-        m.name
-        for m in moves
-        if m.company_currency_id.compare_amounts(sum(m.line_ids.mapped("balance")), 0)
-    ]
-    moves.line_ids._compute_amount_residual()
-    moves._compute_amount()
-    moves._compute_payment_state()
-    diffs = [
-        f"{m.name}.{f}: stored {stored_moves[m.id][f]!r} != ORM {m[f]!r}"
-        for m in moves
-        for f in move_fields
-        if m[f] != stored_moves[m.id][f]
-    ]
-    diffs += [
-        f"{ln.move_id.name} {ln.display_type}.{f}: stored {stored_lines[ln.id][f]!r} != ORM {ln[f]!r}"
-        for ln in moves.line_ids
-        for f in line_fields
-        if ln[f] != stored_lines[ln.id][f]
-    ]
-    cr.rollback()
-    env.invalidate_all()
-    if unbalanced:
-        raise RuntimeError(f"unbalanced bulk invoices: {unbalanced}")
-    if diffs:
-        log(f"WARNING: bulk invoices differ from the ORM ({len(diffs)}): {diffs[:8]}")
-    else:
-        log(f"consistency check: {len(moves)} bulk invoices match the ORM's values")
+    bc.report_consistency(moves, *bc.compare_with_orm(env, moves))
 
 
 def create_statement_lines(env, data, journal, usd, offset, batch=500):
