@@ -174,21 +174,20 @@ class AccountBankStatementLine(models.Model):
         applied.state = "rejected"
         if remittances:
             remittances.sudo().write({"state": "draft", "statement_line_id": False})
-        for line in lines:
-            has_candidates = any(s.state == "proposed" for s in line.otc_suggestion_ids)
-            line.write(
-                {
-                    "otc_match_state": "suggested" if has_candidates else "unmatched",
-                    "otc_applied_suggestion_id": False,
-                    "otc_matched_uid": False,
-                    "otc_matched_date": False,
-                }
-            )
-            line.move_id._message_log(
-                body=self.env._(
-                    "Cash application undone by %(user)s.", user=self.env.user.name
-                )
-            )
+        # the other candidates were settled when the match was applied: the
+        # line waits for a new match, a pick or a remittance
+        lines.write(
+            {
+                "otc_match_state": "unmatched",
+                "otc_applied_suggestion_id": False,
+                "otc_matched_uid": False,
+                "otc_matched_date": False,
+            }
+        )
+        body = self.env._(
+            "Cash application undone by %(user)s.", user=self.env.user.name
+        )
+        lines.move_id._message_log_batch(bodies=dict.fromkeys(lines.move_id.ids, body))
         lines._otc_refresh_best()
         return True
 
