@@ -3,30 +3,42 @@
 #
 # Usage: ./run_tests.sh [--python-only | --odoo-only] [-h | --help]
 #
+# Setup (seconds when already done, a few minutes the first time)
+#   `tools/odoo_env.py ensure` brings Odoo 18.0 Community in: from
+#   $OTC_ODOO_SOURCE (a directory, a .tar.gz or a URL of Odoo's source; by
+#   default ../shared/odoo/odoo-18.0-20250925-otc.tar.gz when it exists beside
+#   the repository, else Odoo's official 18.0 nightly source release), into a
+#   virtual environment in $OTC_CACHE (default ~/.cache/otc) keyed by the
+#   source's checksum, the Python version and requirements.txt. A fresh clone
+#   on the same machine reuses it. Nothing of Odoo enters the repository.
+#   With OTC_PYTHON set, that interpreter is used as it is (it must import
+#   Odoo 18.0).
+#
 # Stages
 #   1. Plain-Python tests: `$PY -m pytest tests -q` (no Odoo, no database).
 #      pytest's exit code 5 ("no tests collected") counts as a failure.
-#   2. Odoo tests, only when `$PY -c 'import odoo'` works (otherwise a
-#      "SKIPPED: Odoo-level tests ..." banner is printed and the exit code is
-#      that of stage 1):
+#   2. Odoo tests:
 #      a. a fresh database WITH demo data: install $OTC_MODULES and run their
-#         tests, and only theirs (--test-tags /mod1,/mod2,...);
+#         tests, and only theirs (--test-tags /mod1,/mod2,...), browser tours
+#         included (Chromium, headless);
 #      b. a fresh database WITHOUT demo data and without tests, to prove that
 #         the addons install cleanly on an empty database.
 #      A database stage fails when Odoo exits non-zero, when its log has any
 #      line of level ERROR or CRITICAL (printed at the end), when Odoo's test
 #      result line reports failures or errors, or (a only) when no test ran.
+#   When Odoo cannot be set up, the Odoo stage is skipped with a banner saying
+#   why; with CI=true that is a failure, and so is any skipped Odoo test
+#   (a tour without a browser, for instance): CI never passes on skipped tests.
 #   The last line printed is `total: N passed, M failed, K skipped` (pytest
 #   and Odoo counts added up; a stage that failed without a failing test,
 #   e.g. a broken install, counts as one failure).
 #   Both databases (and the temporary Odoo data dir) are dropped on exit.
 #
-# Odoo is never installed or copied by this script: it only uses an
-# interpreter in which `import odoo` works. Odoo's own addons directory is
-# computed from that interpreter (odoo.addons.__path__).
-#
 # Environment
-#   OTC_PYTHON          interpreter to use (default: python3)
+#   OTC_ODOO_SOURCE     where Odoo's source comes from (see Setup)
+#   OTC_CACHE           cache directory of the Odoo environments
+#   OTC_PYTHON          an interpreter that already imports Odoo 18.0 (no setup)
+#   OTC_BASE_PYTHON     the Python the environment is created with (python3)
 #   OTC_DB_HOST         PostgreSQL host (default: 127.0.0.1; empty = socket)
 #   OTC_DB_PORT         PostgreSQL port (default: 5432)
 #   OTC_DB_USER         PostgreSQL role (default: otc; Odoo refuses `postgres`).
@@ -46,6 +58,7 @@
 #   OTC_LOG_DIR         where logs and pytest's junit XML go
 #                       (default: <repo>/.test-logs)
 #   OTC_ODOO_ARGS       extra arguments for both Odoo runs (word-split)
+#   CI=true             a stage that cannot run, or a skipped test, fails
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,7 +86,11 @@ if [ "$RUN_PYTHON" = 0 ] && [ "$RUN_ODOO" = 0 ]; then
     exit 2
 fi
 
-PY="${OTC_PYTHON:-python3}"
+BASE_PY="${OTC_BASE_PYTHON:-python3}"
+IN_CI=0
+case "${CI:-}" in true | TRUE | True | 1 | yes) IN_CI=1 ;; esac
+PY=""               # the interpreter that runs Odoo, once set up
+ODOO_SETUP_ERROR="" # why it could not be, in one line
 DB_HOST="${OTC_DB_HOST-127.0.0.1}"
 DB_PORT="${OTC_DB_PORT:-5432}"
 DB_USER="${OTC_DB_USER:-otc}"
@@ -105,6 +122,22 @@ stage_failed() { # stage_failed NAME COUNTED_FAILURES
     if [ "$2" -eq 0 ]; then
         TOTAL_FAILED=$((TOTAL_FAILED + 1))
     fi
+}
+
+# Bring Odoo in (tools/odoo_env.py): sets PY, or ODOO_SETUP_ERROR.
+setup_odoo() {
+    banner "setup: Odoo 18.0 environment (tools/odoo_env.py)"
+    local out err_file
+    err_file="$(mktemp)"
+    if out="$("$BASE_PY" "$REPO_DIR/tools/odoo_env.py" ensure 2> >(tee "$err_file" >&2))"; then
+        PY="$(tail -n 1 <<<"$out")"
+        echo "Odoo runs with $PY"
+    else
+        sleep 0.2 # let tee flush
+        ODOO_SETUP_ERROR="$(grep '^odoo_env: ' "$err_file" | tail -n 1 | sed 's/^odoo_env: //')"
+        ODOO_SETUP_ERROR="${ODOO_SETUP_ERROR:-tools/odoo_env.py failed}"
+    fi
+    rm -f "$err_file"
 }
 
 # Small PostgreSQL helper run with $PY + psycopg2 (always there when Odoo is),
@@ -139,8 +172,12 @@ if action == "ensure-role":
     try:
         conn = connect("postgres")
     except psycopg2.OperationalError as exc:
-        print(f"cannot connect as {user!r} ({first_error}) nor as 'postgres' "
-              f"to create it ({str(exc).strip()})", file=sys.stderr)
+        where = f"{os.environ['DB_HOST'] or '<socket>'}:{os.environ['DB_PORT']}"
+        second = str(exc).strip().splitlines()[0]
+        print(f"PostgreSQL at {where} cannot be reached as {user!r} nor as "
+              f"'postgres' to create that role ({second}); start PostgreSQL or set "
+              "OTC_DB_HOST, OTC_DB_PORT, OTC_DB_USER, OTC_DB_PASSWORD",
+              file=sys.stderr)
         sys.exit(1)
     with conn.cursor() as cr:
         cr.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [user])
@@ -197,12 +234,17 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- pytest
 run_pytest() {
-    banner "plain-Python tests: $PY -m pytest tests -q"
+    # The Odoo environment has pytest and pytest-odoo; without it, the base
+    # Python runs the plain tests, with pytest-odoo's plugin (which imports
+    # odoo when it loads) blocked.
+    local py="${PY:-$BASE_PY}" extra=()
+    if [ -z "$PY" ]; then extra=(-p no:odoo); fi
+    banner "plain-Python tests: $py -m pytest tests -q ${extra[*]}"
     local junit="$LOG_DIR/pytest-junit.xml" rc=0 counts
     rm -f "$junit"
-    "$PY" -m pytest tests -q --junitxml="$junit" || rc=$?
+    "$py" -m pytest tests -q "${extra[@]}" --junitxml="$junit" || rc=$?
     if [ -f "$junit" ]; then
-        counts="$("$PY" - "$junit" <<'PYEOF'
+        counts="$("$py" - "$junit" <<'PYEOF'
 import sys
 import xml.etree.ElementTree as ET
 
@@ -304,6 +346,12 @@ run_odoo() {
             # skipped tests are logged as `... INFO db <test module>: skipped <test> : <reason>`
             ODOO_SKIPPED="$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,.]+ [0-9]+ INFO [^ ]+ [^ ]+: skipped ' "$log" || true)"
             echo "Odoo tests: $r run, $f failed, $e error(s), $ODOO_SKIPPED skipped"
+            if [ "$IN_CI" = 1 ] && [ "$ODOO_SKIPPED" -ne 0 ]; then
+                echo "FAILED ($name): CI=true and $ODOO_SKIPPED test(s) were skipped:"
+                grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:,.]+ [0-9]+ INFO [^ ]+ [^ ]+: skipped ' "$log" |
+                    head -n 20 | sed 's/^/  | /'
+                stage_bad=1
+            fi
             if [ "$ODOO_FAILED" -ne 0 ]; then
                 echo "FAILED ($name): $f test failure(s), $e test error(s)"
                 stage_bad=1
@@ -325,10 +373,13 @@ run_odoo() {
 }
 
 run_odoo_tests() {
-    local import_err
-    if ! import_err="$("$PY" -c 'import odoo' 2>&1)"; then
-        import_err="$(printf '%s' "$import_err" | tail -n 1)"
-        banner "SKIPPED: Odoo-level tests (import odoo failed with $PY: $import_err)"
+    if [ -z "$PY" ]; then
+        if [ "$IN_CI" = 1 ]; then
+            banner "FAILED: Odoo-level tests cannot run: $ODOO_SETUP_ERROR"
+            stage_failed "Odoo environment ($ODOO_SETUP_ERROR)" 0
+        else
+            banner "SKIPPED: Odoo-level tests ($ODOO_SETUP_ERROR)"
+        fi
         return 0
     fi
 
@@ -379,6 +430,7 @@ print(",".join(paths))')"
         --without-demo=all
 }
 
+setup_odoo
 if [ "$RUN_PYTHON" = 1 ]; then
     run_pytest
 fi

@@ -18,6 +18,11 @@ Engine modules are loaded as members of a synthetic package (one per addon)
 whose path is the ``engine`` folder, so that they may import each other with
 relative imports (``from . import money``); ``engine/__init__.py`` is not run.
 Engine modules must not import ``odoo``.
+
+pytest-odoo, when installed beside Odoo, adds session fixtures that load an
+Odoo registry for every test it collects; the plain tests use no database, so
+the fixtures below replace them here (``tests/`` only) unless a database was
+given with ``--odoo-database``.
 """
 
 import datetime
@@ -66,6 +71,27 @@ def load_engine(addon, module_name):
     if not path.is_file():
         raise FileNotFoundError(f"no engine module: {path}")
     return importlib.import_module(f"{package.__name__}.{module_name}")
+
+
+def _odoo_database_given(config):
+    try:
+        return bool(config.getoption("--odoo-database"))
+    except ValueError:  # pytest-odoo is not installed
+        return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_registry(request):
+    """pytest-odoo's registry loading, skipped for the database-free tests."""
+    if _odoo_database_given(request.config):
+        pytest.fail("tests/ holds plain-Python tests: run them without --odoo-database")
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def load_http():
+    """pytest-odoo's HTTP server, never needed by the plain tests."""
+    yield
 
 
 @pytest.fixture(name="load_engine")
