@@ -140,69 +140,11 @@ setup_odoo() {
     rm -f "$err_file"
 }
 
-# Small PostgreSQL helper run with $PY + psycopg2 (always there when Odoo is),
-# so that psql is not required. Usage: pg_helper ensure-role | drop DB...
+# PostgreSQL chores (tools/pg_helper.py, run with Odoo's Python for psycopg2).
+# Usage: pg_helper ensure-role | drop DB...
 pg_helper() {
     DB_HOST="$DB_HOST" DB_PORT="$DB_PORT" DB_USER="$DB_USER" \
-        "$PY" - "$@" <<'PYEOF'
-import os
-import sys
-
-import psycopg2
-from psycopg2 import sql
-
-
-def connect(user):
-    kwargs = {"dbname": "postgres", "user": user, "port": os.environ["DB_PORT"]}
-    if os.environ["DB_HOST"]:
-        kwargs["host"] = os.environ["DB_HOST"]
-    conn = psycopg2.connect(**kwargs)
-    conn.autocommit = True
-    return conn
-
-
-action, args = sys.argv[1], sys.argv[2:]
-user = os.environ["DB_USER"]
-if action == "ensure-role":
-    try:
-        connect(user).close()
-        sys.exit(0)
-    except psycopg2.OperationalError as exc:
-        first_error = str(exc).strip()
-    try:
-        conn = connect("postgres")
-    except psycopg2.OperationalError as exc:
-        where = f"{os.environ['DB_HOST'] or '<socket>'}:{os.environ['DB_PORT']}"
-        second = str(exc).strip().splitlines()[0]
-        print(f"PostgreSQL at {where} cannot be reached as {user!r} nor as "
-              f"'postgres' to create that role ({second}); start PostgreSQL or set "
-              "OTC_DB_HOST, OTC_DB_PORT, OTC_DB_USER, OTC_DB_PASSWORD",
-              file=sys.stderr)
-        sys.exit(1)
-    with conn.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [user])
-        if cr.fetchone():
-            print(f"role {user!r} exists but cannot connect: {first_error}",
-                  file=sys.stderr)
-            sys.exit(1)
-        # A throwaway local test role. SUPERUSER (not only CREATEDB) because
-        # Odoo may need to create extensions (pg_trgm, unaccent) and alter the
-        # unaccent function, which a non-superuser owner cannot do.
-        query = sql.SQL("CREATE ROLE {} LOGIN CREATEDB SUPERUSER").format(
-            sql.Identifier(user))
-        if os.environ.get("PGPASSWORD"):
-            query += sql.SQL(" PASSWORD {}").format(
-                sql.Literal(os.environ["PGPASSWORD"]))
-        cr.execute(query)
-    print(f"created PostgreSQL role {user!r} (LOGIN CREATEDB SUPERUSER)")
-elif action == "drop":
-    conn = connect(user)
-    with conn.cursor() as cr:
-        for db in args:
-            cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(db)))
-            print(f"dropped database {db}")
-PYEOF
+        "$PY" "$REPO_DIR/tools/pg_helper.py" "$@"
 }
 
 # Drop the test databases and the data dir (unless OTC_KEEP_DB=1). Called
@@ -408,8 +350,8 @@ print(",".join(paths))')"
 
     local role_msg
     if ! role_msg="$(pg_helper ensure-role 2>&1)"; then
-        echo "FAILED: PostgreSQL role $DB_USER unusable at ${DB_HOST:-<socket>}:$DB_PORT: $role_msg"
-        stage_failed "database role" 0
+        banner "FAILED: $role_msg"
+        stage_failed "PostgreSQL" 0
         return 0
     fi
     if [ -n "$role_msg" ]; then echo "$role_msg"; fi

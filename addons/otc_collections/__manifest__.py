@@ -41,4 +41,7 @@
     "demo": [
         "demo/otc_collections_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["otc_collections/static/tests/tours/*.js"],
+    },
 }

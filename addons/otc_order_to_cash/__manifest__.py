@@ -43,5 +43,9 @@
     "demo": [
         "demo/otc_credit_demo.xml",
         "demo/otc_cash_demo.xml",
+        "demo/otc_users_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["otc_order_to_cash/static/tests/tours/*.js"],
+    },
 }

@@ -4,3 +4,4 @@ from . import test_promise
 from . import test_worklist
 from . import test_dunning
 from . import test_statement
+from . import test_tours

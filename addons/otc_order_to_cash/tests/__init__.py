@@ -9,3 +9,4 @@ from . import test_cash_matching
 from . import test_cash_review
 from . import test_cash_concurrency
 from . import test_remittance
+from . import test_tours
