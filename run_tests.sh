@@ -53,6 +53,10 @@
 #                       (e.g. /otc_order_to_cash:TestCreditEngine)
 #   OTC_MODULES         modules to install and test
 #                       (default: otc_order_to_cash,otc_collections,otc_portal)
+#   OTC_TEST_MODULES    Odoo modules installed beside them in the test
+#                       database only, not tested (default: payment_demo, the
+#                       demo payment provider the portal's payment tests and
+#                       tours pay with, as Odoo's own payment tests do)
 #   OTC_ADDONS          extra addons directories (comma-separated) appended
 #                       after <repo>/addons, e.g. for a throwaway test addon
 #   OTC_LOG_DIR         where logs and pytest's junit XML go
@@ -95,6 +99,7 @@ DB_HOST="${OTC_DB_HOST-127.0.0.1}"
 DB_PORT="${OTC_DB_PORT:-5432}"
 DB_USER="${OTC_DB_USER:-otc}"
 MODULES="${OTC_MODULES:-otc_order_to_cash,otc_collections,otc_portal}"
+TEST_MODULES="${OTC_TEST_MODULES-payment_demo}"
 LOG_DIR="${OTC_LOG_DIR:-$REPO_DIR/.test-logs}"
 KEEP_DB="${OTC_KEEP_DB:-0}"
 if [ -n "${OTC_DB_PASSWORD:-}" ]; then
@@ -245,7 +250,7 @@ run_odoo() {
         --data-dir="$TMP_DIR/data"
         --addons-path="$ADDONS_PATH"
         --db_host="$DB_HOST" --db_port="$DB_PORT" --db_user="$DB_USER"
-        -d "$db" -i "$MODULES"
+        -d "$db" -i "${INSTALL_MODULES:-$MODULES}"
         --http-port="$port" --max-cron-threads=0 --workers=0
         --stop-after-init --log-level=test
         "$@")
@@ -363,7 +368,8 @@ print(",".join(paths))')"
     stamp="$$_$(date +%s)"
     base="otc_test_${stamp}"
 
-    run_odoo "Odoo: install $MODULES with demo data + tests" \
+    INSTALL_MODULES="$MODULES${TEST_MODULES:+,$TEST_MODULES}" \
+        run_odoo "Odoo: install $MODULES with demo data + tests" \
         "${base}_demo" "$LOG_DIR/odoo-demo-tests.log" 1 \
         --without-demo= --test-enable --test-tags="$TEST_TAGS"
 

@@ -29,7 +29,6 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
-        "views/sale_portal_templates.xml",
         "wizards/otc_credit_check_wizard_views.xml",
         "wizards/otc_credit_reject_wizard_views.xml",
         "wizards/otc_credit_hold_wizard_views.xml",

@@ -1,0 +1,266 @@
+from datetime import date
+from typing import NamedTuple
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import allocation as allocation_engine
+
+INVOICE_TYPES = ("out_invoice", "out_receipt")
+# A transaction just created may still be completed at the provider (the
+# customer is on its page): its documents count as being paid that long.
+IN_FLIGHT_DRAFT_MINUTES = 20
+CREDIT_NOTE_TYPES = ("out_refund",)
+
+
+class PortalItem(NamedTuple):
+    """One open receivable document of a customer, as the portal shows it.
+
+    ``residual`` is signed in the document's currency (positive: the customer
+    owes it; negative: a credit); ``residual_company`` the same in company
+    currency, which the account page adds up per company.
+    """
+
+    id: int
+    name: str
+    move_type: str
+    kind: str
+    company_id: int
+    currency_id: int
+    date: date
+    due_date: date
+    amount_total: float
+    residual: float
+    residual_company: float
+    payment_reference: str
+    in_payment: bool
+    disputed: float
+    promise_date: date | None
+
+    @property
+    def payable(self):
+        """Invoices and credit notes can be ticked on the payment page."""
+        return self.kind in (allocation_engine.INVOICE, allocation_engine.CREDIT_NOTE)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _otc_portal_open_items(self, companies, move_ids=None):
+        """Open receivable documents of this customer's commercial entity in
+        ``companies`` (optionally only ``move_ids``), oldest due date first.
+
+        One query for the whole list, whatever its length: the open items of
+        every contact of the customer (as on its statement), grouped per
+        journal entry, with the payments in progress, open disputes and open
+        promises on each. The customer is taken from ``self``, never from the
+        request, so another customer's documents cannot be read through it.
+        """
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if not companies:
+            return []
+        for model in ("account.move.line", "account.move", "payment.transaction"):
+            self.env[model].flush_model()
+        self.env["otc.dispute"].flush_model(["move_id", "state", "disputed_amount"])
+        self.env["otc.promise"].flush_model(["state", "promise_date", "move_ids"])
+        promise_rel = self.env["otc.promise"]._fields["move_ids"]
+        restrict = SQL("AND m.id = ANY(%s)", list(move_ids)) if move_ids else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH items AS (
+                    SELECT l.move_id,
+                           MIN(COALESCE(l.date_maturity, l.date)) AS due_date,
+                           SUM(l.amount_residual_currency) AS residual,
+                           SUM(l.amount_residual) AS residual_company
+                      FROM account_move_line l
+                      JOIN account_account a ON a.id = l.account_id
+                     WHERE l.partner_id IN (SELECT p.id FROM res_partner p
+                                             WHERE p.commercial_partner_id = %(customer)s)
+                       AND l.company_id = ANY(%(companies)s)
+                       AND l.parent_state = 'posted'
+                       AND NOT l.reconciled
+                       AND a.account_type = 'asset_receivable'
+                       AND (l.amount_residual <> 0 OR l.amount_residual_currency <> 0)
+                     GROUP BY l.move_id
+                )
+                SELECT m.id, m.name, m.move_type, m.company_id, m.currency_id,
+                       COALESCE(m.invoice_date, m.date), i.due_date,
+                       m.amount_total, i.residual, i.residual_company,
+                       COALESCE(m.payment_reference, ''),
+                       EXISTS (
+                           SELECT 1
+                             FROM account_invoice_transaction_rel r
+                             JOIN payment_transaction t ON t.id = r.transaction_id
+                            WHERE r.invoice_id = m.id
+                              AND (t.state IN ('pending', 'authorized')
+                                   OR (t.state = 'done' AND NOT t.is_post_processed)
+                                   OR (t.state = 'draft'
+                                       AND t.create_date > (now() AT TIME ZONE 'UTC')
+                                           - make_interval(mins => %(draft_minutes)s)))
+                       ),
+                       COALESCE((SELECT SUM(d.disputed_amount) FROM otc_dispute d
+                                  WHERE d.move_id = m.id AND d.state = 'open'), 0),
+                       (SELECT MIN(pr.promise_date)
+                          FROM %(promise_rel)s rel
+                          JOIN otc_promise pr ON pr.id = rel.%(promise_col)s
+                         WHERE rel.%(move_col)s = m.id AND pr.state = 'open')
+                  FROM items i
+                  JOIN account_move m ON m.id = i.move_id
+                 WHERE TRUE %(restrict)s
+                 ORDER BY i.due_date, m.id
+                """,
+                customer=customer.id,
+                companies=list(companies.ids),
+                draft_minutes=IN_FLIGHT_DRAFT_MINUTES,
+                promise_rel=SQL.identifier(promise_rel.relation),
+                promise_col=SQL.identifier(promise_rel.column1),
+                move_col=SQL.identifier(promise_rel.column2),
+                restrict=restrict,
+            )
+        )
+        items = []
+        for row in self.env.cr.fetchall():
+            move_type = row[2]
+            if move_type in INVOICE_TYPES:
+                kind = allocation_engine.INVOICE
+            elif move_type in CREDIT_NOTE_TYPES:
+                kind = allocation_engine.CREDIT_NOTE
+            else:
+                kind = "other"
+            items.append(
+                PortalItem(
+                    row[0],
+                    row[1],
+                    move_type,
+                    kind,
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    float(row[7] or 0.0),
+                    float(row[8] or 0.0),
+                    float(row[9] or 0.0),
+                    row[10],
+                    row[11],
+                    float(row[12] or 0.0),
+                    row[13],
+                )
+            )
+        return items
+
+    def _otc_portal_statement(self, company, date_from, date_to, file_format):
+        """The statement of account of this customer as ``(content, filename,
+        mimetype)``: the one place the portal asks for a statement, so that it
+        can follow the statement's entry point when that moves.
+
+        Same figures as the backend's *Statement* (the collections statement
+        wizard, run as superuser for this customer only).
+        """
+        self.ensure_one()
+        wizard = (
+            self.env["otc.statement.wizard"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.commercial_partner_id.id,
+                    "company_id": company.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                }
+            )
+        )
+        if file_format == "xlsx":
+            content = wizard._build_xlsx(wizard._statement_data())
+            return (
+                content,
+                f"{wizard._report_filename()}.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        content, filename = wizard._render_pdf()
+        return content, filename, "application/pdf"
+
+    @api.model
+    def _otc_portal_owner(self, customer, company):
+        """Who handles what a customer raises on the portal in ``company``:
+        its collector (chosen by hand or by the assignment rules, as on the
+        worklist), else the company's default collector, else its credit
+        manager."""
+        line = (
+            self.env["otc.worklist"]
+            .sudo()
+            .search(
+                [("partner_id", "=", customer.id), ("company_id", "=", company.id)],
+                limit=1,
+            )
+        )
+        return (
+            customer.with_company(company).sudo().otc_collector_id
+            or line.collector_id
+            or company.otc_default_collector_id
+            or company.otc_credit_manager_id
+        )
+
+    @api.model
+    def _otc_portal_create_demo_data(self):
+        """Portal users of two demo customers (see the README): Lakeside Foods
+        (overdue invoices, a dispute and a promise made on the portal) and
+        Pinecrest Hotels (an order under credit review)."""
+        company = self.env.ref("base.main_company")
+        Partner = self.env["res.partner"]
+        lakeside = Partner.search([("name", "=", "Lakeside Foods (overdue)")], limit=1)
+        pinecrest = Partner.search(
+            [("name", "=", "Pinecrest Hotels (pending approval)")], limit=1
+        )
+        if not lakeside or not pinecrest:
+            return
+        portal = self.env.ref("base.group_portal")
+        Users = self.env["res.users"].with_context(no_reset_password=True)
+        for customer, name, login in (
+            (lakeside, "Laura Lake", "lakeside.portal"),
+            (pinecrest, "Paul Pine", "pinecrest.portal"),
+        ):
+            contact = Partner.create(
+                {
+                    "name": name,
+                    "parent_id": customer.id,
+                    "email": f"{login}@example.com",
+                }
+            )
+            Users.create(
+                {
+                    "login": login,
+                    "password": login,
+                    "partner_id": contact.id,
+                    "company_id": company.id,
+                    "company_ids": [fields.Command.set(company.ids)],
+                    "groups_id": [fields.Command.set(portal.ids)],
+                }
+            )
+        oldest = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", lakeside.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("company_id", "=", company.id),
+                ("otc_dispute_ids", "=", False),
+            ],
+            order="invoice_date_due",
+            limit=1,
+        )
+        if oldest:
+            self.env["otc.promise"].create(
+                {
+                    "partner_id": lakeside.id,
+                    "company_id": company.id,
+                    "move_ids": [fields.Command.set(oldest.ids)],
+                    "promise_date": fields.Date.add(
+                        fields.Date.context_today(self), days=10
+                    ),
+                    "amount": round(oldest.amount_residual / 2, 2),
+                    "collector_id": company.otc_default_collector_id.id or self.env.uid,
+                    "source": "portal",
+                }
+            )
