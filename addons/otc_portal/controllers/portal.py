@@ -172,6 +172,10 @@ class OtcCustomerPortal(PortalAccount):
             "mixed_currencies": lambda: env._(
                 "Choose invoices in one currency: make one promise per currency."
             ),
+            "invoice_paid": lambda: env._(
+                "This invoice is already paid: there is nothing left to dispute. "
+                "Contact us if something is wrong with it."
+            ),
             "already_disputed": lambda: env._(
                 "The whole amount due on this invoice is already under dispute."
             ),
@@ -934,6 +938,8 @@ class OtcCustomerPortal(PortalAccount):
         files = request.httprequest.files.getlist("attachments")
         files = [f for f in files if f and f.filename]
         try:
+            if invoice_sudo.payment_state not in ("not_paid", "partial"):
+                raise InputError("invoice_paid")
             reason = self._otc_dispute_reason(invoice_sudo, post.get("reason_id"))
             if post.get("scope") == "partial":
                 amount_units = validation_engine.parse_amount(
@@ -1023,33 +1029,19 @@ class OtcCustomerPortal(PortalAccount):
             }
         )
         dispute.message_subscribe(partner_ids=contact.ids)
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "name": name,
-                        "raw": content,
-                        "mimetype": mimetype,
-                        "res_model": "otc.dispute",
-                        "res_id": dispute.id,
-                    }
-                    for name, content, mimetype in files
-                ]
-            )
-        )
         body = (
             plaintext2html(message)
             if message
-            else Markup("<p>%s</p>") % (request.env._("Dispute raised on the portal."))
+            else Markup("<p>%s</p>") % request.env._("Dispute raised on the portal.")
         )
+        # Files go through message_post's own attachment handling, which links
+        # them to the message and to the dispute.
         dispute.message_post(
             body=body,
             author_id=contact.id,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
-            attachment_ids=attachments.ids,
+            attachments=[(name, content) for name, content, _mimetype in files],
         )
         return dispute
 

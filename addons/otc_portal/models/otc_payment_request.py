@@ -83,10 +83,16 @@ class OtcPaymentRequest(models.Model):
     )
     open_count = fields.Integer(string="Times Opened", readonly=True)
     transaction_ids = fields.One2many(
-        "payment.transaction", "otc_payment_request_id", readonly=True
+        "payment.transaction",
+        "otc_payment_request_id",
+        readonly=True,
+        groups="base.group_user",
     )
     payment_ids = fields.Many2many(
-        "account.payment", compute="_compute_payment_ids", string="Payments"
+        "account.payment",
+        compute="_compute_payment_ids",
+        string="Payments",
+        groups="base.group_user",
     )
     link_url = fields.Char(
         string="Payment Link",
@@ -333,6 +339,7 @@ class OtcPaymentRequest(models.Model):
             )
 
     def action_cancel(self):
+        self.check_access("write")
         if any(request.state != "open" for request in self):
             raise UserError(self.env._("Only open payment requests can be cancelled."))
         # A new random token: links already sent stop working.
@@ -346,6 +353,7 @@ class OtcPaymentRequest(models.Model):
     def action_copy_link(self):
         """The link, for a collector who sends it another way (chat, phone)."""
         self.ensure_one()
+        self.check_access("write")
         if self._otc_payable_error():
             raise UserError(self._otc_payable_error())
         return {

@@ -218,6 +218,7 @@ class ResPartner(models.Model):
             return
         portal = self.env.ref("base.group_portal")
         Users = self.env["res.users"].with_context(no_reset_password=True)
+        contacts = {}
         for customer, name, login in (
             (lakeside, "Laura Lake", "lakeside.portal"),
             (pinecrest, "Paul Pine", "pinecrest.portal"),
@@ -239,6 +240,12 @@ class ResPartner(models.Model):
                     "groups_id": [fields.Command.set(portal.ids)],
                 }
             )
+            contacts[customer] = contact
+        # The order waiting for credit approval was sent to Pinecrest's buyer,
+        # who follows it (Odoo's portal shows orders to their followers).
+        self.env["sale.order"].search(
+            [("partner_id", "=", pinecrest.id), ("otc_credit_state", "=", "pending")]
+        ).message_subscribe(partner_ids=contacts[pinecrest].ids)
         oldest = self.env["account.move"].search(
             [
                 ("commercial_partner_id", "=", lakeside.id),

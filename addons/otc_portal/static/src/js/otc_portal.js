@@ -32,6 +32,7 @@ publicWidget.registry.OtcPortalPay = publicWidget.Widget.extend({
         this.symbol = this.el.dataset.currencySymbol || "";
         this.position = this.el.dataset.currencyPosition || "after";
         this._update();
+        this.el.classList.add("otc_ready");
         return this._super(...arguments);
     },
 
@@ -85,6 +86,11 @@ publicWidget.registry.OtcPortalPromise = publicWidget.Widget.extend({
         "change .otc_promise_check": "_onChange",
     },
 
+    start() {
+        this.el.classList.add("otc_ready");
+        return this._super(...arguments);
+    },
+
     _onChange() {
         let total = 0;
         let decimals = 2;
@@ -108,6 +114,7 @@ publicWidget.registry.OtcPortalDispute = publicWidget.Widget.extend({
 
     start() {
         this._onScope();
+        this.el.classList.add("otc_ready");
         return this._super(...arguments);
     },
 
