@@ -15,6 +15,7 @@ from odoo.tools import SQL, mute_logger, plaintext2html
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.otc_collections.engine import aging as aging_engine
 from odoo.addons.payment.controllers.portal import PaymentPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..engine import allocation as allocation_engine
 from ..engine import validation as validation_engine
@@ -25,6 +26,7 @@ _logger = logging.getLogger(__name__)
 InputError = validation_engine.InputError
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024  # bytes, per file
+PAY_PAGE_SIZE = 100
 STATEMENT_FORMATS = ("pdf", "xlsx")
 
 
@@ -214,13 +216,17 @@ class OtcCustomerPortal(PortalAccount):
             )
         if "otc_dispute_count" in counters:
             values["otc_dispute_count"] = (
-                request.env["otc.dispute"].search_count([], limit=1)
+                request.env["otc.dispute"].search_count(
+                    [("partner_id", "=", customer.id)], limit=1
+                )
                 if request.env["otc.dispute"].has_access("read")
                 else 0
             )
         if "otc_promise_count" in counters:
             values["otc_promise_count"] = (
-                request.env["otc.promise"].search_count([], limit=1)
+                request.env["otc.promise"].search_count(
+                    [("partner_id", "=", customer.id)], limit=1
+                )
                 if request.env["otc.promise"].has_access("read")
                 else 0
             )
@@ -230,25 +236,22 @@ class OtcCustomerPortal(PortalAccount):
     # Account overview
     # ------------------------------------------------------------------
 
-    def _otc_overview_block(self, company, items, today, fmt, labels):
+    def _otc_overview_block(self, company, figures, today, fmt, labels):
         """Figures of one company: balance, overdue, aging, next due dates."""
         currency = company.currency_id
+        by_due_date = figures.get("by_due_date", [])
+        # The aging engine only looks at due dates: residuals summed per due
+        # date age exactly like the items they sum.
         aging = aging_engine.age_items(
-            [(item.id, item.due_date, item.residual_company) for item in items],
+            [(day, day, owed + credit) for day, owed, credit in by_due_date],
             today,
             company._otc_aging_bounds(),
             currency.rounding,
         )
         overdue = currency.round(
-            sum(
-                item.residual_company
-                for item in items
-                if item.due_date < today and item.residual_company > 0
-            )
+            sum(owed for day, owed, _credit in by_due_date if day < today)
         )
-        upcoming = [
-            item for item in items if item.due_date >= today and item.residual > 0
-        ][:3]
+        currencies = request.env["res.currency"]
         block = {
             "company": company,
             "currency": currency,
@@ -267,24 +270,17 @@ class OtcCustomerPortal(PortalAccount):
             ],
             "upcoming": [
                 {
-                    "name": item.name,
-                    "due_date": fmt.date(item.due_date),
-                    "amount": fmt.amount(item.residual, self._otc_currency(item)),
+                    "name": name,
+                    "due_date": fmt.date(due_date),
+                    "amount": fmt.amount(residual, currencies.browse(currency_id)),
                 }
-                for item in upcoming
+                for name, due_date, residual, currency_id in figures.get("upcoming", [])
             ],
-            "open_count": len(items),
-            "payable_count": sum(
-                1 for item in items if item.kind == allocation_engine.INVOICE
-            ),
             "credit": None,
         }
         if company.otc_portal_show_credit:
             block["credit"] = self._otc_credit_figures(company, fmt)
         return block
-
-    def _otc_currency(self, item):
-        return request.env["res.currency"].browse(item.currency_id)
 
     def _otc_credit_figures(self, company, fmt):
         """Credit limit and available credit, shown only where the company
@@ -311,19 +307,15 @@ class OtcCustomerPortal(PortalAccount):
         companies = self._otc_companies()
         today = fields.Date.context_today(request.env.user)
         fmt = Formatter(request.env)
-        items = customer._otc_portal_open_items(companies)
-        by_company = defaultdict(list)
-        for item in items:
-            by_company[item.company_id].append(item)
+        figures = customer._otc_portal_balance(companies, today)
         labels_of = request.env["otc.statement.wizard"]._bucket_labels
         blocks = []
         for company in companies:
-            company_items = by_company.get(company.id, [])
-            if not company_items and len(companies) > 1:
+            if company.id not in figures and len(companies) > 1:
                 continue
             block = self._otc_overview_block(
                 company,
-                company_items,
+                figures.get(company.id, {}),
                 today,
                 fmt,
                 labels_of(aging_engine.buckets(company._otc_aging_bounds())),
@@ -331,13 +323,27 @@ class OtcCustomerPortal(PortalAccount):
             blocks.append(block)
         Dispute = request.env["otc.dispute"]
         Promise = request.env["otc.promise"]
+        # The record rules keep a portal user to its customer; the domain
+        # does the same for staff opening the page.
         disputes = (
-            Dispute.search([("state", "=", "open")])
+            Dispute.search([("state", "=", "open"), ("partner_id", "=", customer.id)])
             if Dispute.has_access("read")
             else Dispute
         )
-        promises = Promise.search([("state", "in", ("open", "broken"))])
+        promises = (
+            Promise.search(
+                [
+                    ("state", "in", ("open", "broken")),
+                    ("partner_id", "=", customer.id),
+                ]
+            )
+            if Promise.has_access("read")
+            else Promise
+        )
         orders = self._otc_orders_under_review()
+        # Found as the user; read as superuser for their invoices' names
+        # (the customer's own by construction, followed or not).
+        disputes, promises = disputes.sudo(), promises.sudo()
         for block in blocks:
             company_id = block["company"].id
             block["disputes"] = disputes.filtered(
@@ -384,16 +390,21 @@ class OtcCustomerPortal(PortalAccount):
         return groups
 
     @http.route(
-        "/my/balance/pay", type="http", auth="user", website=True, methods=["GET"]
+        ["/my/balance/pay", "/my/balance/pay/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET"],
     )
-    def otc_portal_pay(self, company_id=None, currency_id=None, **kw):
-        return self._otc_render_pay(company_id, currency_id)
+    def otc_portal_pay(
+        self, company_id=None, currency_id=None, page=1, filterby="all", search="", **kw
+    ):
+        return self._otc_render_pay(
+            company_id, currency_id, page=page, filterby=filterby, search=search
+        )
 
-    def _otc_render_pay(self, company_id=None, currency_id=None, error=None, form=None):
-        customer = self._otc_customer()
-        companies = self._otc_companies()
-        groups = self._otc_pay_groups(customer._otc_portal_open_items(companies))
-        keys = sorted(groups, key=lambda key: (companies.ids.index(key[0]), key[1]))
+    def _otc_pay_key(self, groups, keys, company_id, currency_id):
+        """The (company, currency) group asked for, else the first one."""
         key = None
         if company_id or currency_id:
             try:
@@ -405,16 +416,66 @@ class OtcCustomerPortal(PortalAccount):
                 raise NotFound() from None
             if key not in groups:
                 key = None
-        key = key or (keys[0] if keys else None)
+        return key or (keys[0] if keys else None)
+
+    def _otc_overdue_invoices(self, items, today):
+        return [
+            item
+            for item in items
+            if item.kind == allocation_engine.INVOICE
+            and item.due_date < today
+            and not item.in_payment
+        ]
+
+    def _otc_render_pay(
+        self,
+        company_id=None,
+        currency_id=None,
+        error=None,
+        form=None,
+        page=1,
+        filterby="all",
+        search="",
+    ):
+        """The documents of one company and currency, a page at a time (the
+        choice made on other pages is kept by the page's script and sent with
+        the form; the server checks the whole choice again)."""
+        customer = self._otc_customer()
+        companies = self._otc_companies()
+        groups = self._otc_pay_groups(customer._otc_portal_open_items(companies))
+        keys = sorted(groups, key=lambda key: (companies.ids.index(key[0]), key[1]))
+        key = self._otc_pay_key(groups, keys, company_id, currency_id)
         fmt = Formatter(request.env)
         today = fields.Date.context_today(request.env.user)
         form = form or {}
-        rows = []
+        filterby = filterby if filterby in ("all", "overdue") else "all"
+        search = (search or "").strip()[:64]
+        Currency, Company = request.env["res.currency"], request.env["res.company"]
+        currency = Currency.browse(key[1]) if key else Currency
+        rows, pager, overdue = [], None, []
         if key:
-            currency = request.env["res.currency"].browse(key[1])
-            for item in groups[key]:
+            items = groups[key]
+            overdue = self._otc_overdue_invoices(items, today)
+            if filterby == "overdue":
+                items = [item for item in items if item.due_date < today]
+            if search:
+                needle = search.lower()
+                items = [item for item in items if needle in (item.name or "").lower()]
+            pager = portal_pager(
+                url="/my/balance/pay",
+                url_args={
+                    "company_id": key[0],
+                    "currency_id": key[1],
+                    "filterby": filterby,
+                    "search": search,
+                },
+                total=len(items),
+                page=page,
+                step=PAY_PAGE_SIZE,
+            )
+            offset = pager["offset"]
+            for item in items[offset : offset + PAY_PAGE_SIZE]:
                 residual = abs(item.residual)
-                checked = f"doc_{item.id}" in form
                 rows.append(
                     {
                         "id": item.id,
@@ -427,20 +488,18 @@ class OtcCustomerPortal(PortalAccount):
                         "residual_value": fmt.number(residual, currency),
                         "amount_value": form.get(f"amount_{item.id}")
                         or fmt.number(residual, currency),
-                        "checked": checked,
+                        "checked": f"doc_{item.id}" in form,
                         "in_payment": item.in_payment,
                         "disputed": item.disputed > 0,
                         "promise_date": fmt.date(item.promise_date),
                     }
                 )
-        else:
-            currency = request.env["res.currency"]
         values = self._otc_values(
             "otc_pay",
             groups=[
                 {
-                    "company": request.env["res.company"].browse(k[0]),
-                    "currency": request.env["res.currency"].browse(k[1]),
+                    "company": Company.browse(k[0]),
+                    "currency": Currency.browse(k[1]),
                     "count": len(groups[k]),
                     "active": k == key,
                 }
@@ -448,8 +507,15 @@ class OtcCustomerPortal(PortalAccount):
             ],
             key=key,
             currency=currency,
-            company=request.env["res.company"].browse(key[0]) if key else None,
+            company=Company.browse(key[0]) if key else None,
             rows=rows,
+            pager=pager if pager and pager["page_count"] > 1 else None,
+            filterby=filterby,
+            search=search,
+            overdue_count=len(overdue),
+            overdue_total=fmt.amount(sum(item.residual for item in overdue), currency)
+            if key
+            else "",
             error=error,
             total_value=form.get("total") or "",
             step=fmt.number(currency.rounding, currency) if currency else "0.01",
@@ -472,6 +538,16 @@ class OtcCustomerPortal(PortalAccount):
         customer = self._otc_customer()
         Request = request.env["otc.payment.request"]
         items = {}
+        if post.get("scope") == "overdue":
+            # "Pay all overdue": every overdue invoice of the tab, in full.
+            today = fields.Date.context_today(request.env.user)
+            group = self._otc_pay_groups(customer._otc_portal_open_items(company)).get(
+                (company.id, currency.id), []
+            )
+            post = {
+                f"doc_{item.id}": "on"
+                for item in self._otc_overdue_invoices(group, today)
+            }
         try:
             selection = {}
             for key in post:
@@ -835,9 +911,10 @@ class OtcCustomerPortal(PortalAccount):
     @http.route("/my/disputes", type="http", auth="user", website=True)
     def otc_portal_disputes(self, **kw):
         disputes = request.env["otc.dispute"].search(
-            [], order="create_date desc, id desc"
+            [("partner_id", "=", self._otc_customer().id)],
+            order="create_date desc, id desc",
         )
-        values = self._otc_values("otc_disputes", disputes=disputes)
+        values = self._otc_values("otc_disputes", disputes=disputes.sudo())
         return request.render("otc_portal.portal_my_disputes", values)
 
     @http.route(
@@ -1052,10 +1129,14 @@ class OtcCustomerPortal(PortalAccount):
     @http.route("/my/promises", type="http", auth="user", website=True)
     def otc_portal_promises(self, **kw):
         promises = request.env["otc.promise"].search(
-            [("state", "!=", "cancelled")], order="promise_date desc, id desc"
+            [
+                ("partner_id", "=", self._otc_customer().id),
+                ("state", "!=", "cancelled"),
+            ],
+            order="promise_date desc, id desc",
         )
         values = self._otc_values(
-            "otc_promises", promises=promises, created=kw.get("created")
+            "otc_promises", promises=promises.sudo(), created=kw.get("created")
         )
         return request.render("otc_portal.portal_my_promises", values)
 

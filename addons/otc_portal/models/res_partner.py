@@ -46,15 +46,48 @@ class PortalItem(NamedTuple):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    def _otc_portal_open_items(self, companies, move_ids=None):
-        """Open receivable documents of this customer's commercial entity in
-        ``companies`` (optionally only ``move_ids``), oldest due date first.
+    def _otc_portal_lines_sql(self, companies):
+        """The open receivable journal items of this customer's commercial
+        entity (every contact, as on its statement) in ``companies``.
 
-        One query for the whole list, whatever its length: the open items of
-        every contact of the customer (as on its statement), grouped per
-        journal entry, with the payments in progress, open disputes and open
-        promises on each. The customer is taken from ``self``, never from the
-        request, so another customer's documents cannot be read through it.
+        Written so that PostgreSQL uses Odoo's partial index on unreconciled
+        posted items (account, partner): a customer's items cost the same
+        however many other items the book holds. The customer comes from
+        ``self``, never from a request.
+        """
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        partners = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("commercial_partner_id", "=", customer.id)])
+        )
+        self.env.cr.execute(
+            "SELECT id FROM account_account WHERE account_type = 'asset_receivable'"
+        )
+        accounts = [row[0] for row in self.env.cr.fetchall()]
+        return SQL(
+            """
+            l.account_id = ANY(%(accounts)s)
+            AND l.partner_id = ANY(%(partners)s)
+            AND l.reconciled IS NOT TRUE
+            AND l.parent_state = 'posted'
+            AND l.company_id = ANY(%(companies)s)
+            AND (l.amount_residual <> 0 OR l.amount_residual_currency <> 0)
+            """,
+            accounts=accounts,
+            partners=partners.ids,
+            companies=list(companies.ids),
+        )
+
+    def _otc_portal_open_items(self, companies, move_ids=None):
+        """Open receivable documents of this customer in ``companies``
+        (optionally only ``move_ids``), oldest due date first.
+
+        One query for the whole list, whatever its length: the customer's
+        open items grouped per journal entry, with the payments in progress,
+        open disputes and open promises on each (joined set-based, not looked
+        up per document).
         """
         self.ensure_one()
         customer = self.commercial_partner_id
@@ -65,7 +98,7 @@ class ResPartner(models.Model):
         self.env["otc.dispute"].flush_model(["move_id", "state", "disputed_amount"])
         self.env["otc.promise"].flush_model(["state", "promise_date", "move_ids"])
         promise_rel = self.env["otc.promise"]._fields["move_ids"]
-        restrict = SQL("AND m.id = ANY(%s)", list(move_ids)) if move_ids else SQL()
+        restrict = SQL("AND l.move_id = ANY(%s)", list(move_ids)) if move_ids else SQL()
         self.env.cr.execute(
             SQL(
                 """
@@ -75,49 +108,53 @@ class ResPartner(models.Model):
                            SUM(l.amount_residual_currency) AS residual,
                            SUM(l.amount_residual) AS residual_company
                       FROM account_move_line l
-                      JOIN account_account a ON a.id = l.account_id
-                     WHERE l.partner_id IN (SELECT p.id FROM res_partner p
-                                             WHERE p.commercial_partner_id = %(customer)s)
-                       AND l.company_id = ANY(%(companies)s)
-                       AND l.parent_state = 'posted'
-                       AND NOT l.reconciled
-                       AND a.account_type = 'asset_receivable'
-                       AND (l.amount_residual <> 0 OR l.amount_residual_currency <> 0)
+                     WHERE %(lines)s %(restrict)s
                      GROUP BY l.move_id
+                ),
+                busy AS (
+                    SELECT DISTINCT r.invoice_id
+                      FROM payment_transaction t
+                      JOIN account_invoice_transaction_rel r ON r.transaction_id = t.id
+                     WHERE t.state IN ('pending', 'authorized')
+                        OR (t.state = 'done' AND NOT t.is_post_processed)
+                        OR (t.state = 'draft'
+                            AND t.create_date > (now() AT TIME ZONE 'UTC')
+                                - make_interval(mins => %(draft_minutes)s))
+                ),
+                disputed AS (
+                    SELECT d.move_id, SUM(d.disputed_amount) AS amount
+                      FROM otc_dispute d
+                     WHERE d.partner_id = %(customer)s AND d.state = 'open'
+                     GROUP BY d.move_id
+                ),
+                promised AS (
+                    SELECT rel.%(move_col)s AS move_id, MIN(pr.promise_date) AS day
+                      FROM otc_promise pr
+                      JOIN %(promise_rel)s rel ON rel.%(promise_col)s = pr.id
+                     WHERE pr.partner_id = %(customer)s AND pr.state = 'open'
+                     GROUP BY rel.%(move_col)s
                 )
                 SELECT m.id, m.name, m.move_type, m.company_id, m.currency_id,
                        COALESCE(m.invoice_date, m.date), i.due_date,
                        m.amount_total, i.residual, i.residual_company,
                        COALESCE(m.payment_reference, ''),
-                       EXISTS (
-                           SELECT 1
-                             FROM account_invoice_transaction_rel r
-                             JOIN payment_transaction t ON t.id = r.transaction_id
-                            WHERE r.invoice_id = m.id
-                              AND (t.state IN ('pending', 'authorized')
-                                   OR (t.state = 'done' AND NOT t.is_post_processed)
-                                   OR (t.state = 'draft'
-                                       AND t.create_date > (now() AT TIME ZONE 'UTC')
-                                           - make_interval(mins => %(draft_minutes)s)))
-                       ),
-                       COALESCE((SELECT SUM(d.disputed_amount) FROM otc_dispute d
-                                  WHERE d.move_id = m.id AND d.state = 'open'), 0),
-                       (SELECT MIN(pr.promise_date)
-                          FROM %(promise_rel)s rel
-                          JOIN otc_promise pr ON pr.id = rel.%(promise_col)s
-                         WHERE rel.%(move_col)s = m.id AND pr.state = 'open')
+                       busy.invoice_id IS NOT NULL,
+                       COALESCE(disputed.amount, 0),
+                       promised.day
                   FROM items i
                   JOIN account_move m ON m.id = i.move_id
-                 WHERE TRUE %(restrict)s
+                  LEFT JOIN busy ON busy.invoice_id = i.move_id
+                  LEFT JOIN disputed ON disputed.move_id = i.move_id
+                  LEFT JOIN promised ON promised.move_id = i.move_id
                  ORDER BY i.due_date, m.id
                 """,
+                lines=self._otc_portal_lines_sql(companies),
+                restrict=restrict,
                 customer=customer.id,
-                companies=list(companies.ids),
                 draft_minutes=IN_FLIGHT_DRAFT_MINUTES,
                 promise_rel=SQL.identifier(promise_rel.relation),
                 promise_col=SQL.identifier(promise_rel.column1),
                 move_col=SQL.identifier(promise_rel.column2),
-                restrict=restrict,
             )
         )
         items = []
@@ -149,6 +186,86 @@ class ResPartner(models.Model):
                 )
             )
         return items
+
+    def _otc_portal_balance(self, companies, today, upcoming=3):
+        """Figures of the account page, summed in the database.
+
+        Returns ``{company id: {"by_due_date": [(due date, owed, credit)],
+        "upcoming": [(document, due date, residual, currency id)]}}``: per due
+        date the open residuals in company currency, what the customer owes
+        and its credits apart (what the aging engine needs: its buckets only
+        look at due dates), and the first ``upcoming`` items not yet due.
+        """
+        self.ensure_one()
+        if not companies:
+            return {}
+        self.env["account.move.line"].flush_model()
+        lines = self._otc_portal_lines_sql(companies)
+        result = {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.company_id, COALESCE(l.date_maturity, l.date),
+                       SUM(GREATEST(l.amount_residual, 0)),
+                       SUM(LEAST(l.amount_residual, 0))
+                  FROM account_move_line l
+                 WHERE %s
+                 GROUP BY 1, 2
+                 ORDER BY 1, 2
+                """,
+                lines,
+            )
+        )
+        for company_id, due_date, owed, credit in self.env.cr.fetchall():
+            result.setdefault(company_id, {"by_due_date": [], "upcoming": []})
+            result[company_id]["by_due_date"].append(
+                (due_date, float(owed), float(credit))
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT company_id, move_name, due_date, residual, currency_id
+                  FROM (
+                    SELECT l.company_id, l.move_name,
+                           COALESCE(l.date_maturity, l.date) AS due_date,
+                           l.amount_residual_currency AS residual, l.currency_id,
+                           ROW_NUMBER() OVER (
+                               PARTITION BY l.company_id
+                               ORDER BY COALESCE(l.date_maturity, l.date), l.id
+                           ) AS rank
+                      FROM account_move_line l
+                     WHERE %s
+                       AND COALESCE(l.date_maturity, l.date) >= %s
+                       AND l.amount_residual > 0
+                  ) ranked
+                 WHERE rank <= %s
+                 ORDER BY company_id, due_date
+                """,
+                lines,
+                today,
+                upcoming,
+            )
+        )
+        for company_id, name, due_date, residual, currency_id in self.env.cr.fetchall():
+            result[company_id]["upcoming"].append(
+                (name, due_date, float(residual), currency_id)
+            )
+        return result
+
+    def _otc_portal_has_open_items(self, companies):
+        """Whether the customer has anything open in ``companies`` (the /my
+        card), without reading the items."""
+        self.ensure_one()
+        if not companies:
+            return False
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM account_move_line l WHERE %s LIMIT 1",
+                self._otc_portal_lines_sql(companies),
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _otc_portal_statement(self, company, date_from, date_to, file_format):
         """The statement of account of this customer as ``(content, filename,

@@ -344,3 +344,67 @@ class TestPortalPay(OtcPortalHttpCommon):
         self.assert_not_found(
             self.get(f"{request.access_url}?token={request._portal_ensure_token()}")
         )
+
+    def test_long_list_is_paged_and_the_choice_spans_pages(self):
+        extra = self.env["account.move"]
+        for i in range(101):
+            extra |= self.make_invoice(
+                self.customer, 10 + i, days_ago=100 + i, post=False
+            )
+        extra.action_post()
+        self.login_a()
+        first = self.get("/my/balance/pay")
+        self.assertEqual(first.text.count('class="otc_pay_row'), 100)
+        self.assertIn("/my/balance/pay/page/2", first.text)
+        second = self.get(
+            f"/my/balance/pay/page/2?company_id={self.company.id}"
+            f"&currency_id={self.company.currency_id.id}&filterby=all&search="
+        )
+        self.assertEqual(second.text.count('class="otc_pay_row'), 105 - 100)
+        # the oldest are first; the form of page 2 carries the choice of page 1
+        oldest = extra.sorted("invoice_date_due")[0]
+        self.assertIn(f'name="doc_{oldest.id}"', first.text)
+        self.assertIn(f'name="doc_{self.inv_new.id}"', second.text)
+        response = self.post(
+            "/my/balance/pay", self.pay_form({oldest: None, self.inv_new: "100"})
+        )
+        self.assertEqual(response.status_code, 303, self.error_of(response))
+        request = self.Request.search([])
+        self.assertEqual(
+            {line.move_id: line.amount for line in request.line_ids},
+            {oldest: oldest.amount_residual, self.inv_new: 100.0},
+        )
+
+    def test_filter_and_search(self):
+        self.login_a()
+        overdue = self.get(
+            f"/my/balance/pay?company_id={self.company.id}"
+            f"&currency_id={self.company.currency_id.id}&filterby=overdue"
+        ).text
+        self.assertIn(f'name="doc_{self.inv_old.id}"', overdue)
+        self.assertNotIn(f'name="doc_{self.inv_new.id}"', overdue)
+        found = self.get(
+            f"/my/balance/pay?company_id={self.company.id}"
+            f"&currency_id={self.company.currency_id.id}&search={self.inv_mid.name}"
+        ).text
+        self.assertIn(f'name="doc_{self.inv_mid.id}"', found)
+        self.assertNotIn(f'name="doc_{self.inv_old.id}"', found)
+
+    def test_pay_all_overdue(self):
+        self.login_a()
+        page = self.get("/my/balance/pay")
+        self.assertIn("Pay all overdue (2,", page.text)
+        response = self.post(
+            "/my/balance/pay",
+            {
+                "company_id": self.company.id,
+                "currency_id": self.company.currency_id.id,
+                "scope": "overdue",
+                # ids sent along are ignored: the server takes the overdue ones
+                f"doc_{self.other_inv.id}": "on",
+            },
+        )
+        self.assertEqual(response.status_code, 303, self.error_of(response))
+        request = self.Request.search([])
+        self.assertEqual(request.line_ids.move_id, self.inv_old | self.inv_mid)
+        self.assertEqual(request.amount, 1500.0)

@@ -19,21 +19,51 @@ function formatAmount(cents, decimals, symbol, position) {
     return position === "before" ? `${symbol}\u00a0${signed}` : `${signed}\u00a0${symbol}`;
 }
 
+/* The customer's choice on the invoices-to-pay page, kept in the browser's
+ * session storage so that it survives going from page to page of a long list:
+ * {document id: {amount: "123.45", credit: bool}}. */
+function readChoice(key) {
+    try {
+        return JSON.parse(sessionStorage.getItem(key) || "{}");
+    } catch {
+        return {};
+    }
+}
+
 publicWidget.registry.OtcPortalPay = publicWidget.Widget.extend({
     selector: ".otc_pay_form",
     events: {
         "change .otc_pay_check": "_onChange",
         "input .otc_pay_amount": "_onAmountInput",
         "change .otc_select_all": "_onSelectAll",
+        submit: "_onSubmit",
     },
 
     start() {
         this.decimals = parseInt(this.el.dataset.decimals || "2");
         this.symbol = this.el.dataset.currencySymbol || "";
         this.position = this.el.dataset.currencyPosition || "after";
+        this.storageKey = this.el.dataset.storageKey;
+        this.choice = readChoice(this.storageKey);
+        for (const row of this._rows()) {
+            const check = row.querySelector(".otc_pay_check");
+            const stored = this.choice[row.dataset.id];
+            if (check.checked || check.disabled) {
+                // what the server rendered (after a refused form) wins
+                continue;
+            }
+            if (stored) {
+                check.checked = true;
+                row.querySelector(".otc_pay_amount").value = stored.amount;
+            }
+        }
         this._update();
         this.el.classList.add("otc_ready");
         return this._super(...arguments);
+    },
+
+    _rows() {
+        return this.el.querySelectorAll(".otc_pay_row");
     },
 
     _onSelectAll(ev) {
@@ -56,27 +86,71 @@ publicWidget.registry.OtcPortalPay = publicWidget.Widget.extend({
         this._update();
     },
 
-    _update() {
-        let invoices = 0;
-        let credits = 0;
-        for (const row of this.el.querySelectorAll(".otc_pay_row")) {
-            const check = row.querySelector(".otc_pay_check");
-            if (!check.checked) {
+    _onSubmit() {
+        // The documents chosen on other pages go with the form.
+        const onPage = new Set([...this._rows()].map((row) => row.dataset.id));
+        for (const [id, entry] of Object.entries(this.choice)) {
+            if (onPage.has(id)) {
                 continue;
             }
-            const cents = toCents(row.querySelector(".otc_pay_amount").value, this.decimals);
-            if (row.classList.contains("otc_credit_note")) {
+            for (const [name, value] of [
+                [`doc_${id}`, "on"],
+                [`amount_${id}`, entry.amount],
+            ]) {
+                const input = document.createElement("input");
+                input.type = "hidden";
+                input.name = name;
+                input.value = value;
+                this.el.appendChild(input);
+            }
+        }
+    },
+
+    _update() {
+        for (const row of this._rows()) {
+            const check = row.querySelector(".otc_pay_check");
+            if (check.checked) {
+                this.choice[row.dataset.id] = {
+                    amount: row.querySelector(".otc_pay_amount").value,
+                    credit: row.classList.contains("otc_credit_note"),
+                };
+            } else {
+                delete this.choice[row.dataset.id];
+            }
+        }
+        sessionStorage.setItem(this.storageKey, JSON.stringify(this.choice));
+        let invoices = 0;
+        let credits = 0;
+        const entries = Object.values(this.choice);
+        for (const entry of entries) {
+            const cents = toCents(entry.amount, this.decimals);
+            if (entry.credit) {
                 credits += cents;
             } else {
                 invoices += cents;
             }
         }
         const format = (cents) => formatAmount(cents, this.decimals, this.symbol, this.position);
+        this.el.querySelector(".otc_total_count").textContent = String(entries.length);
         this.el.querySelector(".otc_total_invoices").textContent = format(invoices);
         this.el.querySelector(".otc_total_credits").textContent = format(-credits);
         this.el.querySelector(".otc_total_charge").textContent = format(invoices - credits);
         const total = this.el.querySelector(".otc_total_input");
         total.placeholder = ((invoices - credits) / 10 ** this.decimals).toFixed(this.decimals);
+    },
+});
+
+/* On the payment page, the choice has been made: forget it. */
+publicWidget.registry.OtcPortalPaymentRequest = publicWidget.Widget.extend({
+    selector: ".otc_payment_request",
+
+    start() {
+        for (const key of Object.keys(sessionStorage)) {
+            if (key.startsWith("otc_pay_selection_")) {
+                sessionStorage.removeItem(key);
+            }
+        }
+        return this._super(...arguments);
     },
 });
 

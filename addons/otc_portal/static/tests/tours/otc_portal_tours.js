@@ -56,6 +56,9 @@ registry.category("web_tour.tours").add("otc_portal_pay_three", {
             trigger: ".otc_total_charge:contains('1,800.00')",
         },
         {
+            trigger: ".otc_total_count:contains('3')",
+        },
+        {
             content: "Continue to payment",
             trigger: ".otc_pay_continue",
             run: "click",
