@@ -180,28 +180,34 @@ class OtcPaymentRequest(models.Model):
     def _otc_create_from_plan(self, customer, company, currency, plan, items, **vals):
         rounding = currency.rounding
         to_amount = validation_engine.from_units
-        return self.sudo().create(
-            {
-                "partner_id": customer.id,
-                "company_id": company.id,
-                "currency_id": currency.id,
-                "invoice_total": to_amount(plan.invoice_total, rounding),
-                "credit_total": to_amount(plan.credit_total, rounding),
-                "amount": to_amount(plan.charge, rounding),
-                "line_ids": [
-                    fields.Command.create(
-                        {
-                            "sequence": index,
-                            "move_id": line.id,
-                            "kind": line.kind,
-                            "amount": to_amount(line.amount, rounding),
-                            "residual": to_amount(line.residual, rounding),
-                        }
-                    )
-                    for index, line in enumerate(plan.lines)
-                ],
-                **vals,
-            }
+        # Whoever makes the choice does not follow the record: staff follow
+        # what they send on purpose, customers read it on the portal.
+        return (
+            self.sudo()
+            .with_context(mail_create_nosubscribe=True)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "currency_id": currency.id,
+                    "invoice_total": to_amount(plan.invoice_total, rounding),
+                    "credit_total": to_amount(plan.credit_total, rounding),
+                    "amount": to_amount(plan.charge, rounding),
+                    "line_ids": [
+                        fields.Command.create(
+                            {
+                                "sequence": index,
+                                "move_id": line.id,
+                                "kind": line.kind,
+                                "amount": to_amount(line.amount, rounding),
+                                "residual": to_amount(line.residual, rounding),
+                            }
+                        )
+                        for index, line in enumerate(plan.lines)
+                    ],
+                    **vals,
+                }
+            )
         )
 
     def _otc_selection(self):

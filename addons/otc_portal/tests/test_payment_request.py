@@ -225,3 +225,18 @@ class TestPaymentRequest(OtcPortalHttpCommon):
         self.assertEqual(request.open_count, 0)
         self.login_b()
         self.assert_not_found(self.get(request.access_url))
+
+    def test_abandoned_portal_choices_are_dropped(self):
+        abandoned = self.plan_request({self.inv_old.id: None}, source="portal")
+        recent = self.plan_request({self.inv_mid.id: None}, source="portal")
+        sent = self.send_request(moves=self.inv_new)
+        self.env.cr.execute(
+            "UPDATE otc_payment_request SET create_date = now() - interval '8 days'"
+            " WHERE id IN %s",
+            [(abandoned.id, sent.id)],
+        )
+        self.Request.invalidate_model(["create_date"])
+        self.Request._gc_abandoned_portal_selections()
+        self.assertFalse(abandoned.exists())
+        self.assertTrue(recent.exists())
+        self.assertTrue(sent.exists())
