@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
 
@@ -22,6 +23,22 @@ class TestDispute(OtcCreditCommon):
                 "owner_id": self.collector.id,
             }
         )
+
+    def test_invoice_form_without_suite_groups(self):
+        """An invoicing user outside the AR groups still opens invoices (the
+        form read the disputes, which only AR users may read)."""
+        billing = new_test_user(
+            self.env,
+            "otc_billing_only",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self._dispute()
+        form = Form(self.invoice.with_user(billing))
+        form.ref = "checked by billing"
+        form.save()
+        self.assertEqual(self.invoice.ref, "checked by billing")
 
     def test_open_dispute_deadline_activity_and_amounts(self):
         dispute = self._dispute(user=self.clerk)
