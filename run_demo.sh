@@ -53,7 +53,8 @@ DB_HOST="${OTC_DB_HOST-127.0.0.1}"
 DB_PORT="${OTC_DB_PORT:-5432}"
 DB_USER="${OTC_DB_USER:-otc}"
 DB="${OTC_DEMO_DB:-otc_demo}"
-MODULES="otc_order_to_cash,otc_collections,otc_portal"
+# payment_demo: the portal's demo customers can try paying online
+MODULES="otc_order_to_cash,otc_collections,otc_portal,payment_demo"
 if [ -n "${OTC_DB_PASSWORD:-}" ]; then
     export PGPASSWORD="$OTC_DB_PASSWORD"
 fi
@@ -145,7 +146,9 @@ cat <<EOF
     ar.clerk         / ar.clerk       Alex Clerk, AR Clerk (cash application)
     collector        / collector      Colin Collector, Collector (worklist, dunning)
     demo             / demo           Marc Demo, salesperson (Odoo's demo user)
-  Portal customers: see README.md ("Try it").
+  Portal customers (http://localhost:$PORT/my):
+    lakeside.portal  / lakeside.portal   Laura Lake, Lakeside Foods (overdue, dispute, promise)
+    pinecrest.portal / pinecrest.portal  Paul Pine, Pinecrest Hotels (order under credit review)
 
   Ctrl-C stops Odoo; ./run_demo.sh again reuses the database, --reset starts over.
 
