@@ -269,20 +269,35 @@ class ResPartner(models.Model):
 
     def _otc_portal_statement(self, company, date_from, date_to, file_format):
         """The statement of account of this customer as ``(content, filename,
-        mimetype)``: the one place the portal asks for a statement, so that it
-        can follow the statement's entry point when that moves.
+        mimetype)``: the one place the portal asks for a statement.
 
-        Same figures as the backend's *Statement* (the collections statement
-        wizard, run as superuser for this customer only).
+        Same figures as the backend's *Statement*, run as superuser for this
+        customer only: the statement report's entry point when the
+        collections addon has it, else the collections statement wizard.
         """
         self.ensure_one()
+        customer = self.commercial_partner_id
+        mimetype = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if file_format == "xlsx"
+            else "application/pdf"
+        )
+        report = "report.otc_collections.report_otc_statement"
+        if report in self.env and hasattr(self.env[report], "_otc_render"):
+            content, filename = (
+                self.env[report]
+                .sudo()
+                .with_company(company)
+                ._otc_render(customer, company, date_from, date_to, file_format)
+            )
+            return content, filename, mimetype
         wizard = (
             self.env["otc.statement.wizard"]
             .sudo()
             .with_company(company)
             .create(
                 {
-                    "partner_id": self.commercial_partner_id.id,
+                    "partner_id": customer.id,
                     "company_id": company.id,
                     "date_from": date_from,
                     "date_to": date_to,
@@ -291,13 +306,9 @@ class ResPartner(models.Model):
         )
         if file_format == "xlsx":
             content = wizard._build_xlsx(wizard._statement_data())
-            return (
-                content,
-                f"{wizard._report_filename()}.xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
+            return content, f"{wizard._report_filename()}.xlsx", mimetype
         content, filename = wizard._render_pdf()
-        return content, filename, "application/pdf"
+        return content, filename, mimetype
 
     @api.model
     def _otc_portal_owner(self, customer, company):
