@@ -1105,7 +1105,8 @@ class OtcCustomerPortal(PortalAccount):
                 "contact_id": contact.id,
             }
         )
-        dispute.message_subscribe(partner_ids=contact.ids)
+        # The customer hears of the answers, the owner of the customer's replies.
+        dispute.message_subscribe(partner_ids=(contact | owner.partner_id).ids)
         body = (
             plaintext2html(message)
             if message

@@ -61,6 +61,7 @@ class TestPortalDispute(OtcPortalHttpCommon):
         )  # company's default collector
         self.assertIn("short by two boxes", dispute.description)
         self.assertIn(self.contact, dispute.message_partner_ids)
+        self.assertIn(self.collector.partner_id, dispute.message_partner_ids)
         message = dispute.message_ids.filtered(lambda m: m.attachment_ids)
         self.assertEqual(message.author_id, self.contact)
         self.assertEqual(message.attachment_ids.name, "delivery_note.txt")
