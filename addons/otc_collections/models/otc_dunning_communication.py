@@ -1,8 +1,18 @@
+import logging
+
 from markupsafe import Markup
 
-from odoo import Command, fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount
+
+_logger = logging.getLogger(__name__)
+
+# What a collector may change on a communication not sent yet: how it goes
+# out. Amounts, fee, interest and hold come from the run and its level.
+_COLLECTOR_FIELDS = frozenset(
+    {"channel_email", "channel_letter", "channel_sms", "channel_call"}
+)
 
 
 class OtcDunningCommunication(models.Model):
@@ -13,11 +23,21 @@ class OtcDunningCommunication(models.Model):
     (the same PDF), an SMS through Odoo's SMS queue to the customer's mobile
     in E.164, and a phone-call activity for the collector. Sending also
     invoices the level's fee and interest and applies its credit hold.
+
+    Only runs create communications (in SQL, as superuser): nobody creates
+    one through the ORM, and a collector may only change the channels of
+    one not sent yet. Sending is for collectors; the fee and the hold are
+    read from the level when sending, so what goes to the customer's
+    account is what a manager configured, never a value typed on the
+    communication. Each communication is sent in its own savepoint: one
+    that fails is marked *Failed* with the error and the others go out.
     """
 
     _name = "otc.dunning.communication"
     _description = "Dunning Communication"
     _inherit = ["mail.thread", "mail.activity.mixin"]
+    # Collectors note on communications they may not edit.
+    _mail_post_access = "read"
     _order = "date desc, level_sequence desc, id desc"
     _rec_names_search = ["partner_id.name", "key"]
 
@@ -36,6 +56,7 @@ class OtcDunningCommunication(models.Model):
         [
             ("prepared", "To Send"),
             ("sent", "Sent"),
+            ("failed", "Failed"),
             ("cancelled", "Cancelled"),
         ],
         default="prepared",
@@ -58,6 +79,7 @@ class OtcDunningCommunication(models.Model):
     sms_number = fields.Char(string="SMS Number (E.164)", readonly=True)
     sent_on = fields.Datetime(readonly=True)
     sent_by_id = fields.Many2one("res.users", readonly=True)
+    send_error = fields.Text(string="Sending Error", readonly=True)
 
     _sql_constraints = [
         (
@@ -76,23 +98,85 @@ class OtcDunningCommunication(models.Model):
                 date=comm.date,
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Runs insert communications in SQL; an ORM create is a forged one
+        # (the access rules give no group create, this holds for sudo'ed
+        # code paths reached on behalf of a user too).
+        if not self.env.su:
+            raise AccessError(
+                self.env._("Dunning communications are prepared by dunning runs only.")
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            if set(vals) - _COLLECTOR_FIELDS:
+                raise AccessError(
+                    self.env._(
+                        "Only the channels of a dunning communication can be changed;"
+                        " its amounts, fee and hold come from its dunning level."
+                    )
+                )
+            if any(comm.state not in ("prepared", "failed") for comm in self):
+                raise UserError(
+                    self.env._("A communication that was sent cannot be changed.")
+                )
+        return super().write(vals)
+
+    def _check_collector(self):
+        if self.env.su:
+            return
+        if not self.env.user.has_group("otc_order_to_cash.group_otc_collector"):
+            raise AccessError(
+                self.env._("Only collectors can send or cancel dunning communications.")
+            )
+        self.check_access("read")
+
     def action_send(self):
-        to_send = self.filtered(lambda c: c.state == "prepared")
+        """Send the communications not sent yet (or failed), each in its own
+        savepoint: a customer whose sending fails is marked *Failed* with the
+        error, the others are sent."""
+        self._check_collector()
+        to_send = self.filtered(lambda c: c.state in ("prepared", "failed"))
         for comm in to_send:
-            comm._send()
+            try:
+                with self.env.cr.savepoint():
+                    comm._send()
+            except Exception as error:  # noqa: BLE001 - recorded, the run carries on
+                _logger.warning(
+                    "Dunning communication %s could not be sent: %s", comm.id, error
+                )
+                message = str(error.args[0] if error.args else error)
+                comm.sudo().write({"state": "failed", "send_error": message})
+                comm.message_post(
+                    body=self.env._("Sending failed: %s", message),
+                    subtype_xmlid="mail.mt_note",
+                )
         return True
 
     def action_cancel(self):
-        if any(comm.state != "prepared" for comm in self):
+        self._check_collector()
+        if any(comm.state not in ("prepared", "failed") for comm in self):
             raise UserError(
                 self.env._("Only communications not sent yet can be cancelled.")
             )
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
         return True
 
     def action_print(self):
         return self.env.ref("otc_collections.action_report_otc_dunning").report_action(
             self
+        )
+
+    def _level_charges(self):
+        """(fee, credit hold) of this communication's level, read when sending."""
+        self.ensure_one()
+        level = self.level_id.sudo()
+        if not level:
+            return 0.0, False
+        return self.currency_id.round(level._engine_level().fee_amount), bool(
+            level.credit_hold
         )
 
     def _send(self):
@@ -122,9 +206,11 @@ class OtcDunningCommunication(models.Model):
             notes.extend(self._send_sms(partner))
         if self.channel_call:
             self._schedule_call(partner)
-        if self.fee_amount or self.interest_total:
-            self.fee_move_id = self._create_fee_invoice()
-        if self.credit_hold and not partner.otc_credit_hold:
+        fee, hold = self._level_charges()
+        values = {"fee_amount": fee, "credit_hold": hold}
+        if fee or self.interest_total:
+            values["fee_move_id"] = self._create_fee_invoice(fee).id
+        if hold and not partner.otc_credit_hold:
             partner._otc_set_hold(
                 self.env._(
                     "Dunning level %(level)s (%(name)s)",
@@ -133,12 +219,14 @@ class OtcDunningCommunication(models.Model):
                 ),
                 hold_type="auto",
             )
-        self.write(
-            {
-                "state": "sent",
-                "sent_on": fields.Datetime.now(),
-                "sent_by_id": self.env.uid,
-            }
+        self.sudo().write(
+            dict(
+                values,
+                state="sent",
+                sent_on=fields.Datetime.now(),
+                sent_by_id=self.env.uid,
+                send_error=False,
+            )
         )
         for note in notes:
             self.message_post(body=note, subtype_xmlid="mail.mt_note")
@@ -175,7 +263,7 @@ class OtcDunningCommunication(models.Model):
                 f"{format_amount(self.env, self.net_due, self.currency_id)}",
             }
         )
-        self.sms_number = number
+        self.sudo().sms_number = number
         return []
 
     def _collector(self, partner):
@@ -217,12 +305,12 @@ class OtcDunningCommunication(models.Model):
             ),
         )
 
-    def _create_fee_invoice(self):
+    def _create_fee_invoice(self, fee):
         lines = []
         fee_product = self.level_id.fee_product_id or self.env.ref(
             "otc_collections.product_otc_dunning_fee"
         )
-        if self.fee_amount:
+        if fee:
             lines.append(
                 fields.Command.create(
                     {
@@ -231,7 +319,7 @@ class OtcDunningCommunication(models.Model):
                             "Reminder fee, level %(level)s", level=self.level_sequence
                         ),
                         "quantity": 1,
-                        "price_unit": self.fee_amount,
+                        "price_unit": fee,
                         "tax_ids": [fields.Command.clear()],
                     }
                 )

@@ -53,6 +53,12 @@ class OtcDunningRun(models.Model):
     item_count = fields.Integer(string="Items Read", readonly=True)
     communication_ids = fields.One2many("otc.dunning.communication", "run_id")
     communication_count = fields.Integer(compute="_compute_communication_count")
+    failure_count = fields.Integer(
+        string="Failed Sendings",
+        compute="_compute_communication_count",
+        help="Communications of this run whose sending failed (each is marked "
+        "with its error and can be sent again).",
+    )
     error = fields.Text(readonly=True)
 
     def init(self):
@@ -70,11 +76,16 @@ class OtcDunningRun(models.Model):
 
     def _compute_communication_count(self):
         data = self.env["otc.dunning.communication"]._read_group(
-            [("run_id", "in", self.ids)], ["run_id"], ["__count"]
+            [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
         )
-        counts = {run.id: count for run, count in data}
+        counts, failures = {}, {}
+        for run, state, count in data:
+            counts[run.id] = counts.get(run.id, 0) + count
+            if state == "failed":
+                failures[run.id] = count
         for run in self:
             run.communication_count = counts.get(run.id, 0)
+            run.failure_count = failures.get(run.id, 0)
 
     def action_run(self):
         for run in self:
@@ -88,6 +99,11 @@ class OtcDunningRun(models.Model):
         )
         action["domain"] = [("run_id", "=", self.id)]
         action["context"] = {}
+        return action
+
+    def action_open_failures(self):
+        action = self.action_open_communications()
+        action["domain"] = [("run_id", "=", self.id), ("state", "=", "failed")]
         return action
 
     @api.model
@@ -239,6 +255,14 @@ class OtcDunningRun(models.Model):
                 "duration": time.perf_counter() - started,
             }
         )
+        if self.failure_count:
+            self.message_post(
+                body=self.env._(
+                    "%s communication(s) could not be sent: see Failed Sendings.",
+                    self.failure_count,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         if commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return results

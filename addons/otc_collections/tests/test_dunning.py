@@ -251,3 +251,138 @@ class TestDunning(OtcCreditCommon):
         self.assertEqual(promise.state, "broken")
         self.run_dunning(days=10)
         self.assertEqual(self.comms().line_ids.move_id, invoice)
+
+    # ------------------------------------------------------------------
+    # Roles: communications come from runs, charges from the level
+    # ------------------------------------------------------------------
+
+    def test_collector_cannot_forge_communications(self):
+        """A collector over the ORM can neither create a communication nor
+        change what it charges; what a send charges comes from the level."""
+        Comm = self.env["otc.dunning.communication"].with_user(self.collector)
+        with self.assertRaises(AccessError):
+            Comm.create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "policy_id": self.policy.id,
+                    "date": self.today,
+                    "key": "forged",
+                    "fee_amount": 99999.0,
+                    "credit_hold": True,
+                    "channel_email": False,
+                }
+            )
+        self.make_invoice(self.customer, 100, days_ago=60)  # 30 days: level 1
+        self.run_dunning()
+        comm = self.comms()
+        self.assertEqual((comm.level_sequence, comm.state), (1, "prepared"))
+        mine = comm.with_user(self.collector)
+        final = self.policy.level_ids.filtered(lambda lvl: lvl.sequence == 3)
+        for vals in (
+            {"fee_amount": 99999.0},
+            {"credit_hold": True},
+            {"interest_total": 500.0},
+            {"level_id": final.id},
+            {"state": "prepared", "channel_email": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                mine.write(vals)
+        Line = self.env["otc.dunning.communication.line"].with_user(self.collector)
+        with self.assertRaises(AccessError):
+            Line.create({"communication_id": comm.id, "residual": 1.0})
+        with self.assertRaises(AccessError):
+            comm.line_ids.with_user(self.collector).write({"interest": 99999.0})
+        # Channels are the collector's to choose before sending.
+        mine.write({"channel_email": False, "channel_letter": True})
+        # An AR clerk reads communications but does not send them.
+        with self.assertRaises(AccessError):
+            comm.with_user(self.clerk).action_send()
+        # Even a fee and a hold written behind the collector's back are not
+        # what goes out: the level (no fee, no hold) decides.
+        comm.sudo().write({"fee_amount": 99999.0, "credit_hold": True})
+        mine.action_send()
+        self.assertEqual(comm.state, "sent")
+        self.assertFalse(comm.fee_move_id)
+        self.assertEqual((comm.fee_amount, comm.credit_hold), (0.0, False))
+        self.assertFalse(self.customer.with_company(self.company).otc_credit_hold)
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("partner_id", "=", self.customer.id), ("amount_total", "=", 99999.0)]
+            )
+        )
+        with self.assertRaises(UserError):
+            mine.write({"channel_sms": True})
+        with self.assertRaises(UserError):
+            mine.action_cancel()
+
+    def test_one_failing_customer_does_not_stop_the_run(self):
+        """A customer whose reminder cannot be sent is marked failed with the
+        error, the run sends the others, finishes and shows the failure."""
+        template = self.env["mail.template"].create(
+            {
+                "name": "Reminder quoting the customer's reference",
+                "model_id": self.env.ref(
+                    "otc_collections.model_otc_dunning_communication"
+                ).id,
+                "subject": "Reminder {{ object.partner_id.ref.upper() }}",
+                "partner_to": "{{ object.partner_id.id }}",
+                "body_html": "<p>Please pay.</p>",
+            }
+        )
+        self.policy.auto_send = True
+        self.policy.level_ids.filtered(
+            lambda lvl: lvl.sequence == 1
+        ).mail_template_id = template
+        second = self.env["res.partner"].create(
+            {
+                "name": "Second",
+                "is_company": True,
+                "email": "s@example.com",
+                "ref": "s2",
+            }
+        )
+        third = self.env["res.partner"].create(
+            {"name": "Third", "is_company": True, "email": "t@example.com", "ref": "t3"}
+        )
+        # The first customer (lowest id) has no reference: its reminder fails.
+        for partner in (self.customer, second, third):
+            self.make_invoice(partner, 100, days_ago=60)
+        run = (
+            self.env["otc.dunning.run"]
+            .with_user(self.collector)
+            .create({"company_id": self.company.id, "date": self.today})
+        )
+        run._run(batch_size=1)
+        self.assertEqual(run.state, "done")
+        failed = self.comms()
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("inline_template", failed.send_error)
+        self.assertEqual(self.comms(second).state, "sent")
+        self.assertEqual(self.comms(third).state, "sent")
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", failed._name), ("res_id", "=", failed.id)]
+            ),
+            "nothing of the failed sending is left",
+        )
+        self.assertEqual(
+            self.customer.with_company(self.company).otc_dunning_level,
+            1,
+            "the customer's level moved with its communication",
+        )
+        self.assertEqual(run.failure_count, 1)
+        self.assertEqual(
+            self.env["otc.dunning.communication"]
+            .search(run.action_open_failures()["domain"])
+            .partner_id,
+            self.customer,
+        )
+        self.assertTrue(
+            any("could not be sent" in body for body in run.message_ids.mapped("body"))
+        )
+        # Once the data is fixed the collector sends it again.
+        self.customer.ref = "c1"
+        failed.with_user(self.collector).action_send()
+        self.assertEqual(failed.state, "sent")
+        self.assertFalse(failed.send_error)

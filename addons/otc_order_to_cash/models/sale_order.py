@@ -7,6 +7,33 @@ from odoo.tools import format_amount
 from ..engine import credit as credit_engine
 
 
+class ServerValue(str):
+    """A context value that only server code can make.
+
+    The credit check reads a few context keys (the state to record with a
+    confirmation, whether the customer confirmed, which orders were checked
+    already). Any RPC caller can put any JSON in its context, so those keys
+    are honoured only when their value is an instance of this class: JSON
+    and XML-RPC decode to plain ``str``, never to it, while server code's
+    ``with_context`` keeps the instance. Being a ``str`` it still serialises
+    (as its text) wherever Odoo copies a context into an action or a mail.
+    """
+
+    order_ids = frozenset()
+
+
+def server_value(value="1", order_ids=()):
+    marker = ServerValue(value)
+    marker.order_ids = frozenset(order_ids)
+    return marker
+
+
+def from_server(context, key):
+    """The value of ``key`` if server code set it, else None."""
+    value = context.get(key)
+    return value if isinstance(value, ServerValue) else None
+
+
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
@@ -236,25 +263,33 @@ class SaleOrder(models.Model):
     def _otc_is_customer_confirmation(self):
         user = self.env.user
         return bool(
-            self.env.context.get("otc_customer_confirmation")
+            from_server(self.env.context, "otc_customer_confirmation")
             or user.share
             or user._is_public()
+        )
+
+    def _otc_checked(self, **context):
+        """These orders in a context saying they went through the credit check
+        (so that the confirmation's own write does not check them again)."""
+        return self.with_context(
+            otc_credit_checked=server_value(order_ids=self.ids), **context
         )
 
     def action_confirm(self):
         to_check = self.filtered(lambda o: o.state in ("draft", "sent"))
         if not to_check or self._otc_credit_check_bypassed():
-            return super().action_confirm()
+            return super(SaleOrder, self._otc_checked()).action_confirm()
         decisions = to_check._otc_credit_evaluate()
         failed = to_check.filtered(lambda o: not decisions[o.id].passed)
         if not failed and not any(d.covered_by_approval for d in decisions.values()):
             # Written with the confirmation itself: no extra UPDATE.
             return super(
-                SaleOrder, self.with_context(otc_credit_state_on_confirm="ok")
+                SaleOrder,
+                self._otc_checked(otc_credit_state_on_confirm=server_value("ok")),
             ).action_confirm()
         if not failed:
             to_check._otc_mark_passed(decisions)
-            return super().action_confirm()
+            return super(SaleOrder, self._otc_checked()).action_confirm()
 
         customer = self._otc_is_customer_confirmation()
         interactive = self.env.context.get("otc_credit_interactive") and not customer
@@ -298,7 +333,11 @@ class SaleOrder(models.Model):
         to_approve._otc_request_credit_approval(decisions, customer)
         (to_check - failed)._otc_mark_passed(decisions)
         to_confirm = self - to_approve
-        res = super(SaleOrder, to_confirm).action_confirm() if to_confirm else True
+        res = (
+            super(SaleOrder, to_confirm._otc_checked()).action_confirm()
+            if to_confirm
+            else True
+        )
         if to_approve and interactive:
             return {
                 "type": "ir.actions.client",
@@ -318,9 +357,75 @@ class SaleOrder(models.Model):
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
-        if state := self.env.context.get("otc_credit_state_on_confirm"):
-            values["otc_credit_state"] = state
+        if state := from_server(self.env.context, "otc_credit_state_on_confirm"):
+            values["otc_credit_state"] = str(state)
         return values
+
+    def _otc_unchecked_confirmation(self, vals):
+        """The orders of ``self`` that ``vals`` would confirm without the
+        credit check having been run on them."""
+        if vals.get("state") != "sale":
+            return self.browse()
+        orders = self.filtered(lambda o: o.state != "sale")
+        checked = from_server(self.env.context, "otc_credit_checked")
+        if checked:
+            orders = orders.filtered(lambda o: o.id not in checked.order_ids)
+        return orders
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # An order created confirmed is created as a quotation, then confirmed
+        # by the write below, which runs the credit check.
+        confirm = [i for i, vals in enumerate(vals_list) if vals.get("state") == "sale"]
+        if not confirm or from_server(self.env.context, "otc_credit_checked"):
+            return super().create(vals_list)
+        vals_list = [
+            dict(vals, state="draft") if i in confirm else vals
+            for i, vals in enumerate(vals_list)
+        ]
+        orders = super().create(vals_list)
+        self.browse([orders[i].id for i in confirm]).write({"state": "sale"})
+        return orders
+
+    def write(self, vals):
+        unchecked = self._otc_unchecked_confirmation(vals)
+        if not unchecked or unchecked._otc_credit_check_bypassed():
+            return super().write(vals)
+        # Writing the state is a confirmation too (Odoo would take it without
+        # any check): the same decision as the Confirm button, without its
+        # dialog or approval request, which a plain write cannot wait for.
+        decisions = unchecked._otc_credit_evaluate()
+        refused = unchecked.filtered(
+            lambda o: (
+                not decisions[o.id].passed
+                and decisions[o.id].action != credit_engine.POLICY_WARN
+            )
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Credit check failed, the order cannot be confirmed (use Confirm, "
+                    "which can ask for a credit approval):\n%s",
+                    "\n".join(
+                        f"{o.name}: {o._otc_decision_message(decisions[o.id])}"
+                        for o in refused
+                    ),
+                )
+            )
+        res = super().write(vals)
+        warned = unchecked.filtered(lambda o: not decisions[o.id].passed)
+        for order in warned:
+            order.message_post(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("Confirmed despite the credit warning:"),
+                    order._otc_decision_message(decisions[order.id]),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        warned.sudo().otc_credit_state = "warning"
+        (unchecked - warned)._otc_mark_passed(decisions)
+        return res
 
     def _otc_mark_passed(self, decisions):
         approved = self.filtered(lambda o: decisions[o.id].covered_by_approval)
@@ -330,7 +435,7 @@ class SaleOrder(models.Model):
     def _validate_order(self):
         # Reached when the customer signs (or checks out) on the portal.
         return super(
-            SaleOrder, self.with_context(otc_customer_confirmation=True)
+            SaleOrder, self.with_context(otc_customer_confirmation=server_value())
         )._validate_order()
 
     def _otc_request_credit_approval(self, decisions, customer=False):
