@@ -141,3 +141,20 @@ def test_no_odoo_source_in_repository():
         or f.split("/")[:2] in [["addons", n] for n in ODOO_ADDONS]
     ]
     assert not bad, f"Odoo source is tracked: {bad[:10]}"
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_menu_items_live_in_one_file(addon):
+    # one views/menus.xml per addon: from a menu to its action in one hop
+    root = ADDONS_DIR / addon
+    elsewhere = [
+        path.relative_to(root).as_posix()
+        for path in sorted(root.rglob("*.xml"))
+        if path.relative_to(root).as_posix() != "views/menus.xml"
+        and any(True for _ in ET.parse(path).getroot().iter("menuitem"))
+    ]
+    assert not elsewhere, f"menu items outside views/menus.xml: {elsewhere}"
+    manifest = read_manifest(addon)
+    if (root / "views/menus.xml").is_file():
+        # loaded last: it points at the actions of every other file
+        assert manifest["data"][-1] == "views/menus.xml"

@@ -23,7 +23,6 @@
         "data/mail_activity_type_data.xml",
         "data/otc_dispute_reason_data.xml",
         "data/ir_cron_data.xml",
-        "views/otc_collections_menus.xml",
         "views/otc_dispute_views.xml",
         "views/otc_dispute_reason_views.xml",
         "views/otc_promise_views.xml",
@@ -37,6 +36,7 @@
         "views/res_partner_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
+        "views/menus.xml",
     ],
     "demo": [
         "demo/otc_collections_demo.xml",

@@ -3,7 +3,7 @@ from odoo import fields, models
 
 class OtcDunningCommunicationLine(models.Model):
     _name = "otc.dunning.communication.line"
-    _description = "Dunning Communication Item"
+    _description = "Dunning History"
     _order = "due_date, id"
     # Immutable history written by the thousand in SQL: no create/write
     # user columns, whose foreign keys would double the cost of each row.

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.otc_order_to_cash.tools.batch import run_batches
+
 from ..engine import dunning as dunning_engine
 
 _logger = logging.getLogger(__name__)
@@ -410,17 +412,24 @@ class OtcDunningRun(models.Model):
             for customer, (policy, result) in results.items()
             if result.moved or result.reset
         ]
-        total = len(changed)
-        for start in range(0, total, batch_size):
-            batch = changed[start : start + batch_size]
-            self._apply_batch(batch)
-            self.env["ir.cron"]._notify_progress(
-                done=start + len(batch), remaining=total - start - len(batch)
+        # Communications and the customers' levels of a batch are committed
+        # with it (kept if a later batch fails); a batch meeting a concurrent
+        # writer is retried in halves down to one customer, who is then left
+        # for the next run (its level did not move).
+        report = run_batches(
+            self.env,
+            changed,
+            self._apply_batch,
+            batch_size=batch_size,
+            commit=commit,
+            label=f"Dunning run {self.id}",
+        )
+        if report.failed:
+            self.error = self.env._(
+                "%(count)s customers were busy (changed by another user at the same"
+                " time) and are left for the next run.",
+                count=len(report.failed),
             )
-            if commit:
-                # Communications and the customers' levels of this batch are
-                # kept even if a later batch fails.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _apply_batch(self, batch):
         company = self.company_id

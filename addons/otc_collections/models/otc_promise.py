@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
+from odoo.addons.otc_order_to_cash.tools.batch import run_batches
+
 from ..engine import promises as promise_engine
 
 
@@ -204,17 +206,13 @@ class OtcPromise(models.Model):
     @api.model
     def _cron_check_promises(self, batch_size=500):
         """Daily: mark open promises kept or broken (commits per batch in a cron)."""
-        promises = self.search([("state", "=", "open")], order="id")
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        total = len(promises)
-        for start in range(0, total, batch_size):
-            batch = promises[start : start + batch_size]
-            batch._check_promises()
-            self.env["ir.cron"]._notify_progress(
-                done=start + len(batch), remaining=total - start - len(batch)
-            )
-            if in_cron:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        run_batches(
+            self.env,
+            self.search([("state", "=", "open")], order="id").ids,
+            lambda ids: self.browse(ids)._check_promises(),
+            batch_size=batch_size,
+            label="Promise check",
+        )
 
     def _check_promises(self, today=None):
         today = today or fields.Date.context_today(self)

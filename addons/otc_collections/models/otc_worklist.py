@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.otc_order_to_cash.tools.batch import run_batches
+
 from ..engine import priority as priority_engine
 
 
@@ -59,12 +61,16 @@ class OtcWorklist(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        companies = self.env["res.company"].search([])
-        for done, company in enumerate(companies, start=1):
-            self._refresh(company)
-            self.env["ir.cron"]._notify_progress(
-                done=done, remaining=len(companies) - done
-            )
+        # One company per unit, committed and reported in a scheduled run; a
+        # refresh meeting a concurrent writer is tried again in a new
+        # transaction instead of failing the job for every company.
+        run_batches(
+            self.env,
+            self.env["res.company"].search([]).ids,
+            lambda ids: self._refresh(self.env["res.company"].browse(ids)),
+            batch_size=1,
+            label="Worklist refresh",
+        )
 
     @api.model
     def _refresh(self, companies):

@@ -28,11 +28,11 @@ class TestCollectionsInstall(TransactionCase):
         self.assertEqual(self.menu.parent_id.parent_id, root)
         self.assertEqual(
             self.menu.action,
-            self.env.ref("otc_collections.otc_collections_overdue_customer_action"),
+            self.env.ref("otc_order_to_cash.otc_credit_control_overdue_action"),
         )
 
     def test_action_filters_overdue_customers(self):
-        action = self.env.ref("otc_collections.otc_collections_overdue_customer_action")
+        action = self.env.ref("otc_order_to_cash.otc_credit_control_overdue_action")
         self.assertEqual(action.res_model, "otc.credit.control")
         self.assertIn("search_default_filter_overdue", action.context)
         # the default filter must exist in the model's search view, otherwise
@@ -40,6 +40,15 @@ class TestCollectionsInstall(TransactionCase):
         views = self.env["otc.credit.control"].get_views([(False, "search")])
         arch = etree.fromstring(views["views"]["search"]["arch"])
         self.assertTrue(arch.xpath("//filter[@name='filter_overdue']"))
+
+    def test_history_actions_say_what_their_model_is(self):
+        # a newcomer goes from the menu to the action and the model by name
+        for xmlid in (
+            "otc_collections.otc_dunning_communication_line_action",
+            "otc_order_to_cash.otc_cash_suggestion_action",
+        ):
+            action = self.env.ref(xmlid)
+            self.assertEqual(action.name, self.env[action.res_model]._description)
 
     def test_menu_visible_to_collector_only(self):
         Menu = self.env["ir.ui.menu"]

@@ -70,7 +70,7 @@ REASON_LABELS = {
 
 class OtcCashSuggestion(models.Model):
     _name = "otc.cash.suggestion"
-    _description = "Cash Application Candidate"
+    _description = "Match History"
     _order = "statement_line_id, sequence, id"
     _rec_name = "statement_line_id"
 

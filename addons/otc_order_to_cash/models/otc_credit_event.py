@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..engine import credit as credit_engine
+from ..tools.batch import run_batches
 
 BATCH_SIZE = 200
 
@@ -71,27 +72,26 @@ class OtcCreditEvent(models.Model):
             ],
             order="id",
         )
-        existing = {
-            (e.partner_id.id, e.company_id.id, e.event_type, e.event_key): e
-            for e in self.sudo().search([])
-        }
         self.env["otc.credit.exposure"]._vacuum_open_item_summary()
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        total = len(rows)
-        for start in range(0, total, batch_size):
-            batch = rows[start : start + batch_size]
-            self._process_alert_batch(batch, existing, today)
-            self.env["ir.cron"]._notify_progress(
-                done=start + len(batch), remaining=total - start - len(batch)
-            )
-            if in_cron:
-                # Commit per batch so that a run cut short keeps what it did
-                # and the next run resumes (raised alerts are never redone).
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        # Committed per batch in a scheduled run, so that a run cut short
+        # keeps what it did and the next run resumes (raised alerts are never
+        # redone); a batch meeting a concurrent writer is retried in halves.
+        run_batches(
+            self.env,
+            rows.ids,
+            lambda ids: self._process_alert_batch(Control.browse(ids), today),
+            batch_size=batch_size,
+            label="Credit alerts",
+        )
 
     @api.model
-    def _process_alert_batch(self, rows, existing, today):
+    def _process_alert_batch(self, rows, today):
         Event = self.sudo()
+        # Read here, not once per run: a batch may run again after a rollback.
+        existing = {
+            (e.partner_id.id, e.company_id.id, e.event_type, e.event_key): e
+            for e in Event.search([("partner_id", "in", rows.partner_id.ids)])
+        }
         for row in rows:
             partner, company = row.partner_id, row.company_id
             key = (partner.id, company.id)

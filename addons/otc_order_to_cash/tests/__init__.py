@@ -9,5 +9,6 @@ from . import test_credit_security
 from . import test_cash_matching
 from . import test_cash_review
 from . import test_cash_concurrency
+from . import test_batch
 from . import test_remittance
 from . import test_tours
