@@ -2,7 +2,7 @@
 {
     "name": "Order to Cash - Collections",
     "summary": "Collections desk: dunning, worklists, disputes, promises to pay",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
     "author": "Order-to-Cash Suite contributors",
@@ -10,6 +10,7 @@
     "application": False,
     "installable": True,
     "depends": ["otc_order_to_cash", "sms"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/otc_collections_security.xml",
         "security/ir.model.access.csv",

@@ -234,7 +234,7 @@ class OtcDunningCommunication(models.Model):
     def _statement_attachment(self):
         """The customer's statement PDF, open items as of the reminder date."""
         self.ensure_one()
-        return self.env["otc.statement.wizard"]._attachment_for(
+        return self.env["report.otc_collections.report_otc_statement"]._otc_attachment(
             self.partner_id, self.company_id, self.date, self._name, self.id
         )
 

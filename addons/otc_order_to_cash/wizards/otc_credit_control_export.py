@@ -1,18 +1,14 @@
-import base64
 import io
-
-import xlsxwriter
 
 from odoo import fields, models
 
 
 class OtcCreditControlExport(models.TransientModel):
     _name = "otc.credit.control.export"
+    _inherit = ["otc.xlsx.mixin"]
     _description = "Credit Control Spreadsheet Export"
 
     control_ids = fields.Many2many("otc.credit.control")
-    file = fields.Binary(readonly=True, attachment=False)
-    filename = fields.Char(readonly=True)
 
     _COLUMNS = [
         ("partner_id", "Customer"),
@@ -40,7 +36,7 @@ class OtcCreditControlExport(models.TransientModel):
         field_names = [name for name, _label in self._COLUMNS]
         rows = controls.read(field_names) if controls else []
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        workbook = self._otc_workbook(buffer)
         sheet = workbook.add_worksheet(self.env._("Credit Control"))
         bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
         money = workbook.add_format({"num_format": "#,##0.00"})
@@ -85,15 +81,7 @@ class OtcCreditControlExport(models.TransientModel):
     def action_export(self):
         self.ensure_one()
         controls = self.control_ids or self.env["otc.credit.control"].search([])
-        self.write(
-            {
-                "file": base64.b64encode(self._build_xlsx(controls)),
-                "filename": f"credit_control_{fields.Date.context_today(self)}.xlsx",
-            }
+        return self._otc_download(
+            self._build_xlsx(controls),
+            f"credit_control_{fields.Date.context_today(self)}.xlsx",
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/?model={self._name}&id={self.id}&field=file"
-            f"&filename_field=filename&download=true",
-            "target": "self",
-        }

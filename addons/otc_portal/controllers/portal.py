@@ -308,7 +308,9 @@ class OtcCustomerPortal(PortalAccount):
         today = fields.Date.context_today(request.env.user)
         fmt = Formatter(request.env)
         figures = customer._otc_portal_balance(companies, today)
-        labels_of = request.env["otc.statement.wizard"]._bucket_labels
+        labels_of = request.env[
+            "report.otc_collections.report_otc_statement"
+        ]._bucket_labels
         blocks = []
         for company in companies:
             if company.id not in figures and len(companies) > 1:

@@ -271,9 +271,8 @@ class ResPartner(models.Model):
         """The statement of account of this customer as ``(content, filename,
         mimetype)``: the one place the portal asks for a statement.
 
-        Same figures as the backend's *Statement*, run as superuser for this
-        customer only: the statement report's entry point when the
-        collections addon has it, else the collections statement wizard.
+        Same figures as the backend's *Statement*: the collections statement
+        report's entry point, run as superuser for this customer only.
         """
         self.ensure_one()
         customer = self.commercial_partner_id
@@ -282,32 +281,12 @@ class ResPartner(models.Model):
             if file_format == "xlsx"
             else "application/pdf"
         )
-        report = "report.otc_collections.report_otc_statement"
-        if report in self.env and hasattr(self.env[report], "_otc_render"):
-            content, filename = (
-                self.env[report]
-                .sudo()
-                .with_company(company)
-                ._otc_render(customer, company, date_from, date_to, file_format)
-            )
-            return content, filename, mimetype
-        wizard = (
-            self.env["otc.statement.wizard"]
+        content, filename = (
+            self.env["report.otc_collections.report_otc_statement"]
             .sudo()
             .with_company(company)
-            .create(
-                {
-                    "partner_id": customer.id,
-                    "company_id": company.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                }
-            )
+            ._otc_render(customer, company, date_from, date_to, file_format)
         )
-        if file_format == "xlsx":
-            content = wizard._build_xlsx(wizard._statement_data())
-            return content, f"{wizard._report_filename()}.xlsx", mimetype
-        content, filename = wizard._render_pdf()
         return content, filename, mimetype
 
     @api.model

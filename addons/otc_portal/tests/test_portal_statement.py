@@ -1,5 +1,6 @@
 import io
 from datetime import timedelta
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 
@@ -81,6 +82,33 @@ class TestPortalStatement(OtcPortalHttpCommon):
             if row and "Total" in row
         ]
         self.assertEqual(total[0][-1], data["open_total"])
+
+    def test_download_is_the_statement_report(self):
+        """The portal's one call site renders through the statement report's
+        entry point (the same file as the backend's, for this customer)."""
+        self.login_a()
+        response = self.get(self.url("xlsx"))
+        content, filename = self.env[
+            "report.otc_collections.report_otc_statement"
+        ]._otc_render(
+            self.customer,
+            self.company,
+            self.today - timedelta(days=120),
+            self.today,
+            "xlsx",
+        )
+        self.assertIn(filename, unquote(response.headers["Content-Disposition"]))
+
+        def values(raw):
+            book = load_workbook(io.BytesIO(raw))
+            return [list(sheet.values) for sheet in book.worksheets]
+
+        self.assertEqual(values(response.content), values(content))
+        response = self.get(self.url("pdf"))
+        self.assertIn(
+            filename.replace(".xlsx", ".pdf"),
+            unquote(response.headers["Content-Disposition"]),
+        )
 
     def test_bad_input(self):
         self.login_a()
