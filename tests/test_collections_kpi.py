@@ -65,6 +65,17 @@ def test_payment_pattern_is_amount_weighted():
     assert kpi.payment_pattern([]).days_late is None
 
 
+def test_pattern_from_sums_equals_the_list_version():
+    inv, due = date(2025, 1, 1), date(2025, 1, 31)
+    payments = [
+        kpi.Payment(100.0, inv, due, date(2025, 1, 31)),
+        kpi.Payment(300.0, inv, due, date(2025, 3, 2)),
+    ]
+    sums = (400.0, 100 * 30 + 300 * 60, 300 * 30, 2)
+    assert kpi.pattern_from_sums(*sums) == kpi.payment_pattern(payments)
+    assert kpi.pattern_from_sums(0, 0, 0, 0).days_to_pay is None
+
+
 def test_days_late_is_signed():
     inv, due = date(2025, 1, 1), date(2025, 1, 31)
     pattern = kpi.payment_pattern([kpi.Payment(10.0, inv, due, date(2025, 1, 21))])

@@ -35,6 +35,8 @@
         "views/account_move_views.xml",
         "wizards/otc_statement_wizard_views.xml",
         "views/res_partner_views.xml",
+        "views/otc_receivable_snapshot_views.xml",
+        "views/otc_receivable_kpi_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
         "views/menus.xml",

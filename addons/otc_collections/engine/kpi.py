@@ -165,6 +165,18 @@ def payment_pattern(payments):
     return PaymentPattern(to_pay / weight, late / weight, weight, count)
 
 
+def pattern_from_sums(weight, to_pay_sum, late_sum, count):
+    """:class:`PaymentPattern` from sums computed in SQL.
+
+    ``weight`` = sum(amount), ``to_pay_sum`` = sum(amount x days to pay),
+    ``late_sum`` = sum(amount x days late): the same division as
+    :func:`payment_pattern`, for figures summed set-based.
+    """
+    if not weight or weight <= 0:
+        return PaymentPattern(None, None, 0.0, 0)
+    return PaymentPattern(to_pay_sum / weight, late_sum / weight, weight, count)
+
+
 def trend(values):
     """Least-squares slope of ``values`` per step (``None`` values are skipped).
 

@@ -12,3 +12,5 @@ from . import otc_dunning_communication
 from . import otc_dunning_communication_line
 from . import account_move
 from . import res_partner
+from . import otc_receivable_snapshot
+from . import otc_receivable_kpi

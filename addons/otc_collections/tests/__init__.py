@@ -5,3 +5,4 @@ from . import test_worklist
 from . import test_dunning
 from . import test_statement
 from . import test_tours
+from . import test_receivable_kpi

@@ -1,0 +1,220 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.otc_order_to_cash.tools.batch import run_batches
+
+from ..engine import aging as aging_engine
+
+#: month-ends the first scheduled run fills in, so that trends exist at once
+BACKFILL_MONTHS = 24
+
+
+def open_receivables_sql(company_id, as_of, bounds, partner_filter=None):
+    """Receivables open at the end of ``as_of`` per customer and aging bucket.
+
+    What was open on a past date is rebuilt from the journal items and their
+    reconciliations: a posted receivable item dated on or before ``as_of``,
+    minus the partial reconciliations made by then (``max_date``, the later
+    of the two items' dates, is when a reconciliation took effect). Rows:
+    ``(partner_id, bucket, amount, current_amount)`` with ``bucket`` the
+    index of the aging bucket (``bisect_left`` on the bounds: the number of
+    bounds below the age, as ``engine/aging.py`` does) and ``current_amount``
+    the part not yet due. ``partner_filter`` (an ``SQL`` condition on the
+    commercial partner ``cp``) narrows the customers.
+    """
+    return SQL(
+        """
+        WITH items AS (
+            SELECT aml.id,
+                   cp.id AS partner_id,
+                   %(as_of)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
+                   aml.balance
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN res_partner p ON p.id = aml.partner_id
+              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+             WHERE aml.company_id = %(company)s
+               AND %(partner_filter)s
+               AND aml.parent_state = 'posted'
+               AND acc.account_type = 'asset_receivable'
+               AND aml.date <= %(as_of)s
+        ), settled AS (
+            SELECT apr.debit_move_id AS line_id, apr.amount
+              FROM account_partial_reconcile apr
+             WHERE apr.company_id = %(company)s AND apr.max_date <= %(as_of)s
+            UNION ALL
+            SELECT apr.credit_move_id, -apr.amount
+              FROM account_partial_reconcile apr
+             WHERE apr.company_id = %(company)s AND apr.max_date <= %(as_of)s
+        ), settled_per_item AS (
+            SELECT line_id, SUM(amount) AS amount FROM settled GROUP BY line_id
+        ), open_items AS (
+            SELECT i.partner_id, i.age, i.balance - COALESCE(s.amount, 0.0) AS amount
+              FROM items i
+         LEFT JOIN settled_per_item s ON s.line_id = i.id
+        )
+        SELECT partner_id,
+               (SELECT COUNT(*) FROM unnest(%(bounds)s::int[]) b WHERE age > b)::int AS bucket,
+               SUM(amount) AS amount,
+               COALESCE(SUM(amount) FILTER (WHERE age <= 0), 0.0) AS current_amount
+          FROM open_items
+         WHERE amount <> 0
+      GROUP BY 1, 2
+        """,
+        company=company_id,
+        as_of=as_of,
+        bounds=list(bounds),
+        partner_filter=partner_filter or SQL("TRUE"),
+    )
+
+
+class OtcReceivableSnapshot(models.Model):
+    """Receivables per customer and aging bucket as they stood at a date.
+
+    Taken daily by a scheduled action and back-filled for past month-ends
+    from the journal items and their reconciliation dates, so that trends
+    (aging over time, DSO) read stored rows instead of replaying the ledger.
+    A snapshot is one set of rows per (company, date): taking it again
+    replaces it, so re-runs never double it.
+    """
+
+    _name = "otc.receivable.snapshot"
+    _description = "Receivables Snapshot"
+    _order = "snapshot_date desc, company_id, partner_id, bucket"
+    _rec_name = "partner_id"
+
+    snapshot_date = fields.Date(required=True, index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True
+    )
+    bucket = fields.Integer(
+        readonly=True, help="Index of the aging bucket, 0 = current."
+    )
+    bucket_label = fields.Char(string="Aging Bucket", readonly=True)
+    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    salesperson_id = fields.Many2one(
+        "res.users", related="partner_id.user_id", string="Salesperson"
+    )
+    country_id = fields.Many2one(related="partner_id.country_id")
+
+    _sql_constraints = [
+        (
+            "otc_snapshot_unique",
+            "UNIQUE(company_id, snapshot_date, partner_id, bucket)",
+            "A customer has one amount per bucket and date in a snapshot.",
+        )
+    ]
+
+    @api.model
+    def _otc_take(self, company, as_of):
+        """(Re)take the snapshot of ``company`` at ``as_of``: one DELETE, one INSERT."""
+        company.ensure_one()
+        if as_of > fields.Date.context_today(self):
+            raise UserError(self.env._("A snapshot cannot be taken for a future date."))
+        bounds = company._otc_aging_bounds()
+        labels = [b.label for b in aging_engine.buckets(bounds)]
+        self.flush_model()
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM otc_receivable_snapshot WHERE company_id = %s AND snapshot_date = %s",
+                company.id,
+                as_of,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO otc_receivable_snapshot
+                       (snapshot_date, company_id, partner_id, bucket, bucket_label,
+                        amount, create_uid, create_date, write_uid, write_date)
+                SELECT %(as_of)s, %(company)s, o.partner_id, o.bucket,
+                       (%(labels)s::varchar[])[o.bucket + 1], o.amount,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM (%(open)s) o
+                """,
+                as_of=as_of,
+                company=company.id,
+                labels=labels,
+                uid=self.env.uid,
+                open=open_receivables_sql(company.id, as_of, bounds),
+            )
+        )
+        self.invalidate_model()
+        return self.env.cr.rowcount
+
+    @api.model
+    def _otc_missing_month_ends(self, company, months=BACKFILL_MONTHS, today=None):
+        """Past month-ends of the last ``months`` months without a snapshot."""
+        today = today or fields.Date.context_today(self)
+        first = today.replace(day=1)
+        wanted = [first - timedelta(days=1)]
+        for _i in range(months - 1):
+            wanted.append(wanted[-1].replace(day=1) - timedelta(days=1))
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
+                " WHERE company_id = %s AND snapshot_date = ANY(%s)",
+                company.id,
+                wanted,
+            )
+        )
+        have = {row[0] for row in self.env.cr.fetchall()}
+        return sorted(d for d in wanted if d not in have)
+
+    @api.model
+    def _otc_backfill(self, company, months=BACKFILL_MONTHS):
+        """Take the missing month-end snapshots of the last ``months`` months."""
+        return run_batches(
+            self.env,
+            self._otc_missing_month_ends(company, months),
+            lambda dates: [self._otc_take(company, d) for d in dates],
+            batch_size=1,
+            label=f"Receivables backfill {company.name}",
+        )
+
+    @api.model
+    def _cron_snapshot(self):
+        """Daily: today's snapshot of every company, then any missing month-end.
+
+        One (company, date) per unit, committed and reported as progress, so
+        an interrupted run resumes where it stopped and a re-run replaces
+        rather than doubles.
+        """
+        today = fields.Date.context_today(self)
+        units = []
+        for company in self.env["res.company"].search([]):
+            units.append((company.id, today))
+            units += [
+                (company.id, d)
+                for d in self._otc_missing_month_ends(company, today=today)
+            ]
+        Company = self.env["res.company"]
+        return run_batches(
+            self.env,
+            units,
+            lambda chunk: [self._otc_take(Company.browse(cid), d) for cid, d in chunk],
+            batch_size=1,
+            label="Receivables snapshot",
+        )
+
+    @api.model
+    def _otc_month_ends(self, date_to, months):
+        """The ``months`` month-ends up to ``date_to`` (oldest first)."""
+        ends = []
+        cursor = date(date_to.year, date_to.month, 1) + relativedelta(months=1)
+        for _i in range(months):
+            cursor -= timedelta(days=1)
+            ends.append(cursor)
+            cursor = cursor.replace(day=1)
+        return list(reversed(ends))

@@ -1,0 +1,195 @@
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReceivableKpi(OtcCreditCommon):
+    """Snapshots and KPIs against figures computed by hand.
+
+    Invoice A: 1,000 on 10 Jan 2025, due 9 Feb, paid on 5 Mar.
+    Invoice B:   500 on 15 Feb 2025, due 17 Mar, open.
+    Credit note C: 100 on 20 Mar 2025 for the other customer (salesperson's).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.otc_aging_buckets = "0,30,60,90"
+        cls.other = cls.env["res.partner"].create(
+            {
+                "name": "Salesperson's Customer",
+                "is_company": True,
+                "user_id": cls.salesman.id,
+            }
+        )
+        cls.inv_a = cls._invoice(
+            cls.customer, 1000.0, date(2025, 1, 10), date(2025, 2, 9)
+        )
+        cls.inv_b = cls._invoice(
+            cls.customer, 500.0, date(2025, 2, 15), date(2025, 3, 17)
+        )
+        cls.inv_o = cls._invoice(cls.other, 300.0, date(2025, 2, 1), date(2025, 3, 3))
+        cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=cls.inv_a.ids
+        ).create(
+            {"amount": 1000.0, "payment_date": date(2025, 3, 5)}
+        )._create_payments()
+
+    @classmethod
+    def _invoice(cls, partner, amount, invoice_date, due):
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": due,
+                "journal_id": cls.company_data["default_journal_sale"].id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Service",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                            "account_id": cls.company_data[
+                                "default_account_revenue"
+                            ].id,
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _rows(self, as_of, partner=None):
+        rows = self.env["otc.receivable.snapshot"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("snapshot_date", "=", as_of),
+                ("partner_id", "=", (partner or self.customer).id),
+            ]
+        )
+        return {r.bucket_label: r.amount for r in rows}
+
+    def test_backfilled_snapshot_is_what_was_open_then(self):
+        Snapshot = self.env["otc.receivable.snapshot"]
+        Snapshot._otc_take(self.company, date(2025, 2, 28))
+        Snapshot._otc_take(self.company, date(2025, 3, 31))
+        # end of February: A 19 days overdue, B not yet due
+        self.assertEqual(
+            self._rows(date(2025, 2, 28)), {"1-30": 1000.0, "Current": 500.0}
+        )
+        # end of March: A paid on 5 March, B 14 days overdue
+        self.assertEqual(self._rows(date(2025, 3, 31)), {"1-30": 500.0})
+        # before anything was invoiced: nothing
+        Snapshot._otc_take(self.company, date(2024, 12, 31))
+        self.assertEqual(self._rows(date(2024, 12, 31)), {})
+
+    def test_snapshot_today_equals_open_residuals(self):
+        today = self.today
+        self.env["otc.receivable.snapshot"]._otc_take(self.company, today)
+        total = sum(self._rows(today).values())
+        residual = sum(
+            self.env["account.move"]
+            .search([("partner_id", "=", self.customer.id), ("state", "=", "posted")])
+            .mapped("amount_residual_signed")
+        )
+        self.assertAlmostEqual(total, residual)
+
+    def test_snapshot_is_idempotent(self):
+        Snapshot = self.env["otc.receivable.snapshot"]
+        first = Snapshot._otc_take(self.company, date(2025, 2, 28))
+        second = Snapshot._otc_take(self.company, date(2025, 2, 28))
+        self.assertEqual(first, second)
+        count = Snapshot.search_count(
+            [
+                ("company_id", "=", self.company.id),
+                ("snapshot_date", "=", date(2025, 2, 28)),
+            ]
+        )
+        self.assertEqual(count, first)
+        with self.assertRaises(UserError):
+            Snapshot._otc_take(self.company, date(2999, 1, 1))
+
+    def test_cron_fills_missing_month_ends_once(self):
+        Snapshot = self.env["otc.receivable.snapshot"]
+        missing = Snapshot._otc_missing_month_ends(self.company, months=3)
+        self.assertEqual(len(missing), 3)
+        Snapshot._cron_snapshot()
+        self.assertFalse(Snapshot._otc_missing_month_ends(self.company, months=3))
+        dates = Snapshot.search([("company_id", "=", self.company.id)]).mapped(
+            "snapshot_date"
+        )
+        self.assertIn(self.today, dates)
+        before = Snapshot.search_count([("company_id", "=", self.company.id)])
+        Snapshot._cron_snapshot()
+        self.assertEqual(
+            Snapshot.search_count([("company_id", "=", self.company.id)]), before
+        )
+
+    def _kpis(self, user=None, **vals):
+        env = self.env(user=user) if user else self.env
+        form = Form(env["otc.receivable.kpi"])
+        form.date_from = date(2025, 2, 1)
+        form.date_to = date(2025, 3, 31)
+        for name, value in vals.items():
+            setattr(form, name, value)
+        report = form.save()
+        report.action_compute()
+        return report
+
+    def test_kpis_by_hand(self):
+        # only the first customer: the country filter leaves the other out
+        self.customer.country_id = self.env.ref("base.be")
+        report = self._kpis(country_id=self.env.ref("base.be"))
+        # opening (31 Jan): A 1,000; closing (31 Mar): B 500, all overdue;
+        # credit sales of the 59 days: B 500
+        self.assertAlmostEqual(report.opening_ar, 1000.0)
+        self.assertAlmostEqual(report.closing_ar, 500.0)
+        self.assertAlmostEqual(report.closing_current_ar, 0.0)
+        self.assertAlmostEqual(report.credit_sales, 500.0)
+        self.assertAlmostEqual(report.dso, 500 / 500 * 59, places=1)
+        self.assertAlmostEqual(report.best_dso, 0.0)
+        self.assertAlmostEqual(report.add, 59.0, places=1)
+        # (1,000 + 500 - 500) / (1,000 + 500 - 0)
+        self.assertAlmostEqual(report.cei, 1000 / 1500 * 100, places=1)
+        self.assertAlmostEqual(report.overdue_share, 100.0)
+        # A: paid 54 days after its date, 24 days after its due date
+        self.assertAlmostEqual(report.days_to_pay, 54.0)
+        self.assertAlmostEqual(report.days_late, 24.0)
+        # count-back: 500 owed, March sold nothing (31 days), February 500
+        self.assertAlmostEqual(report.dso_countback, 31 + 28, places=1)
+
+    def test_salesperson_sees_only_own_customers(self):
+        report = self._kpis(user=self.salesman)
+        # the other customer's 300 (1 Feb, due 3 Mar, open) only
+        self.assertAlmostEqual(report.closing_ar, 300.0)
+        self.assertAlmostEqual(report.credit_sales, 300.0)
+        Snapshot = self.env["otc.receivable.snapshot"]
+        Snapshot._otc_take(self.company, date(2025, 3, 31))
+        seen = Snapshot.with_user(self.salesman).search([]).mapped("partner_id")
+        self.assertEqual(seen, self.other)
+        self.assertEqual(
+            Snapshot.with_user(self.clerk).search([]).mapped("partner_id"),
+            self.customer | self.other,
+        )
+        with self.assertRaises(AccessError):
+            Snapshot.with_user(self.clerk).search([], limit=1).write({"amount": 1.0})
+
+    def test_period_without_sales_has_no_dso(self):
+        form = Form(self.env["otc.receivable.kpi"])
+        form.date_from = date(2020, 1, 1)
+        form.date_to = date(2020, 1, 31)
+        report = form.save()
+        report.action_compute()
+        self.assertIn("DSO", report.undefined)
+        with self.assertRaises(UserError):
+            self.env["otc.receivable.kpi"].create(
+                {"date_from": date(2025, 3, 1), "date_to": date(2025, 2, 1)}
+            )
