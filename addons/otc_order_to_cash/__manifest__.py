@@ -34,6 +34,7 @@
         "views/otc_cash_suggestion_views.xml",
         "views/otc_cash_payer_views.xml",
         "wizards/otc_cash_pick_wizard_views.xml",
+        "views/otc_open_item_summary_views.xml",
         "views/menus.xml",
     ],
     "post_init_hook": "post_init_hook",

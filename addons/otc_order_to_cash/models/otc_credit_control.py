@@ -92,7 +92,8 @@ class OtcCreditControl(models.Model):
         )
 
     def init(self):
-        self.env["otc.credit.exposure"]._setup_sql()
+        # reads the open-item summary, created by otc.credit.exposure's init()
+        # (registered before this model; see hooks.py)
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(

@@ -72,7 +72,7 @@ class OtcCreditEvent(models.Model):
             ],
             order="id",
         )
-        self.env["otc.credit.exposure"]._vacuum_open_item_summary()
+        self.env["otc.credit.exposure"]._fold_open_item_deltas()
         # Committed per batch in a scheduled run, so that a run cut short
         # keeps what it did and the next run resumes (raised alerts are never
         # redone); a batch meeting a concurrent writer is retried in halves.

@@ -1,9 +1,14 @@
+import logging
 from collections import namedtuple
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..engine import credit as credit_engine
+from ..hooks import create_sql_objects
+
+_logger = logging.getLogger(__name__)
 
 _FUNCTION_COLUMNS = [
     ("key_id", "int"),
@@ -79,96 +84,9 @@ class OtcCreditExposure(models.AbstractModel):
     _name = "otc.credit.exposure"
     _description = "Credit Exposure Computation"
 
-    @api.model
-    def _setup_sql(self):
-        """Create the open-item summary, its trigger and the indexes the query uses.
-
-        ``otc_open_item_summary`` holds, per partner, company, account and due
-        date, the sum of the positive and of the negative residuals of the
-        posted journal items still open. A row trigger on
-        ``account_move_line`` keeps it exact whatever writes the items (the
-        ORM, a reconciliation, a bulk import), in the writing transaction.
-        A customer's exposure then reads a few hundred summary rows (its
-        distinct due dates) instead of every open item: the credit check costs
-        the same for a customer with 10,000 open invoices as for one with ten.
-        """
-        cr = self.env.cr
-        cr.execute("SELECT to_regclass('otc_open_item_summary') IS NULL")
-        created = cr.fetchone()[0]
-        cr.execute(
-            """
-            CREATE TABLE IF NOT EXISTS otc_open_item_summary (
-                partner_id integer NOT NULL,
-                company_id integer NOT NULL,
-                account_id integer NOT NULL,
-                date_maturity date NOT NULL,
-                debit_residual numeric NOT NULL DEFAULT 0,
-                credit_residual numeric NOT NULL DEFAULT 0,
-                item_count integer NOT NULL DEFAULT 0,
-                PRIMARY KEY (partner_id, company_id, account_id, date_maturity)
-            );
-
-            CREATE OR REPLACE FUNCTION otc_open_item_summary_apply(
-                p_partner integer, p_company integer, p_account integer,
-                p_date date, p_residual numeric, p_sign integer
-            ) RETURNS void AS $$
-                INSERT INTO otc_open_item_summary AS s
-                       (partner_id, company_id, account_id, date_maturity,
-                        debit_residual, credit_residual, item_count)
-                VALUES (p_partner, p_company, p_account, COALESCE(p_date, 'infinity'),
-                        p_sign * GREATEST(p_residual, 0), p_sign * -LEAST(p_residual, 0), p_sign)
-                ON CONFLICT (partner_id, company_id, account_id, date_maturity) DO UPDATE
-                   SET debit_residual = s.debit_residual + EXCLUDED.debit_residual,
-                       credit_residual = s.credit_residual + EXCLUDED.credit_residual,
-                       item_count = s.item_count + EXCLUDED.item_count;
-            $$ LANGUAGE sql;
-
-            CREATE OR REPLACE FUNCTION otc_open_item_summary_trigger() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP = 'UPDATE'
-                   AND NEW.partner_id IS NOT DISTINCT FROM OLD.partner_id
-                   AND NEW.company_id IS NOT DISTINCT FROM OLD.company_id
-                   AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
-                   AND NEW.date_maturity IS NOT DISTINCT FROM OLD.date_maturity
-                   AND NEW.amount_residual IS NOT DISTINCT FROM OLD.amount_residual
-                   AND NEW.parent_state IS NOT DISTINCT FROM OLD.parent_state THEN
-                    RETURN NULL;
-                END IF;
-                IF TG_OP <> 'INSERT' AND OLD.partner_id IS NOT NULL
-                   AND OLD.parent_state = 'posted' AND OLD.amount_residual <> 0 THEN
-                    PERFORM otc_open_item_summary_apply(
-                        OLD.partner_id, OLD.company_id, OLD.account_id,
-                        OLD.date_maturity, OLD.amount_residual, -1);
-                END IF;
-                IF TG_OP <> 'DELETE' AND NEW.partner_id IS NOT NULL
-                   AND NEW.parent_state = 'posted' AND NEW.amount_residual <> 0 THEN
-                    PERFORM otc_open_item_summary_apply(
-                        NEW.partner_id, NEW.company_id, NEW.account_id,
-                        NEW.date_maturity, NEW.amount_residual, 1);
-                END IF;
-                RETURN NULL;
-            END;
-            $$ LANGUAGE plpgsql;
-
-            DROP TRIGGER IF EXISTS otc_open_item_summary ON account_move_line;
-            CREATE TRIGGER otc_open_item_summary
-                AFTER INSERT OR DELETE
-                   OR UPDATE OF partner_id, company_id, account_id, date_maturity,
-                                amount_residual, parent_state
-                ON account_move_line
-                FOR EACH ROW EXECUTE FUNCTION otc_open_item_summary_trigger();
-
-            CREATE INDEX IF NOT EXISTS otc_account_move_draft_partner_idx
-                ON account_move (commercial_partner_id, company_id)
-             WHERE state = 'draft';
-            CREATE INDEX IF NOT EXISTS otc_sale_order_confirmed_partner_idx
-                ON sale_order (partner_id, company_id)
-             WHERE state = 'sale';
-            """
-        )
-        self._create_exposure_function()
-        if created:
-            self._rebuild_open_item_summary()
+    def init(self):
+        # install and every upgrade, before the data files: see hooks.py
+        create_sql_objects(self.env)
 
     @api.model
     def _create_exposure_function(self):
@@ -214,29 +132,182 @@ class OtcCreditExposure(models.AbstractModel):
             )
         )
 
+    # ------------------------------------------------------------------
+    # Open-item summary: fold, verify, rebuild
+    # ------------------------------------------------------------------
+
     @api.model
     def _rebuild_open_item_summary(self):
-        """Fill the summary from the journal items (install, or repair)."""
+        """Fill the summary from the journal items (install, or a full repair)."""
         self.env.flush_all()
         self.env.cr.execute(
-            """
-            LOCK TABLE otc_open_item_summary IN EXCLUSIVE MODE;
+            SQL(
+                """
+            LOCK TABLE otc_open_item_summary, otc_open_item_delta IN EXCLUSIVE MODE;
+            DELETE FROM otc_open_item_delta;
             DELETE FROM otc_open_item_summary;
             INSERT INTO otc_open_item_summary
                    (partner_id, company_id, account_id, date_maturity,
                     debit_residual, credit_residual, item_count)
-            SELECT partner_id, company_id, account_id, COALESCE(date_maturity, 'infinity'),
-                   SUM(GREATEST(amount_residual, 0)), -SUM(LEAST(amount_residual, 0)), COUNT(*)
-              FROM account_move_line
-             WHERE partner_id IS NOT NULL AND parent_state = 'posted' AND amount_residual <> 0
-             GROUP BY partner_id, company_id, account_id, COALESCE(date_maturity, 'infinity')
+            SELECT partner_id, company_id, account_id, date_maturity,
+                   debit_residual, credit_residual, item_count
+              FROM (%s) e
+                """,
+                self._expected_open_items(),
+            )
+        )
+
+    @api.model
+    def _expected_open_items(self):
+        """SQL: the summary rows the journal items call for."""
+        return SQL(
+            """
+            SELECT aml.partner_id, aml.company_id, aml.account_id,
+                   COALESCE(aml.date_maturity, 'infinity') AS date_maturity,
+                   SUM(GREATEST(aml.amount_residual, 0)) AS debit_residual,
+                   -SUM(LEAST(aml.amount_residual, 0)) AS credit_residual,
+                   COUNT(*) AS item_count
+              FROM account_move_line aml
+             WHERE aml.partner_id IS NOT NULL AND aml.parent_state = 'posted'
+               AND aml.amount_residual <> 0
+               AND aml.account_id IN (SELECT a.id FROM account_account a
+                                       WHERE a.account_type = 'asset_receivable')
+             GROUP BY aml.partner_id, aml.company_id, aml.account_id,
+                      COALESCE(aml.date_maturity, 'infinity')
             """
         )
 
     @api.model
-    def _vacuum_open_item_summary(self):
-        """Drop the summary rows of due dates that have no open item left."""
-        self.env.cr.execute("DELETE FROM otc_open_item_summary WHERE item_count = 0")
+    def _fold_open_item_deltas(self):
+        """Move the appended changes into the summary (scheduled job).
+
+        Only this job and a rebuild write the summary, under a lock that lets
+        readers and the trigger's inserts go on: deltas committed meanwhile
+        are not in this transaction's snapshot, stay, and are folded next time.
+        """
+        self.env.flush_all()  # the trigger appends on the journal items' write
+        cr = self.env.cr
+        cr.execute(
+            """
+            LOCK TABLE otc_open_item_summary IN SHARE ROW EXCLUSIVE MODE;
+            WITH moved AS (
+                DELETE FROM otc_open_item_delta RETURNING *
+            )
+            INSERT INTO otc_open_item_summary AS s
+                   (partner_id, company_id, account_id, date_maturity,
+                    debit_residual, credit_residual, item_count)
+            SELECT partner_id, company_id, account_id, date_maturity,
+                   SUM(debit_residual), SUM(credit_residual), SUM(item_count)
+              FROM moved
+             GROUP BY partner_id, company_id, account_id, date_maturity
+            ON CONFLICT (partner_id, company_id, account_id, date_maturity) DO UPDATE
+               SET debit_residual = s.debit_residual + EXCLUDED.debit_residual,
+                   credit_residual = s.credit_residual + EXCLUDED.credit_residual,
+                   item_count = s.item_count + EXCLUDED.item_count
+            """
+        )
+        folded = cr.rowcount
+        # due dates with nothing open any more
+        cr.execute("DELETE FROM otc_open_item_summary WHERE item_count = 0")
+        return folded
+
+    @api.model
+    def _open_item_differences(self):
+        """Rows where summary and changes do not add up to the journal items.
+
+        :return: [(partner id, company id, account id, due date, debit
+            missing, credit missing, items missing)], what must be added to
+            the summary for it to be exact
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT partner_id, company_id, account_id, date_maturity,
+                   SUM(debit_residual), SUM(credit_residual), SUM(item_count)::int
+              FROM (
+                    SELECT * FROM (%s) e
+                    UNION ALL
+                    SELECT partner_id, company_id, account_id, date_maturity,
+                           -debit_residual, -credit_residual, -item_count
+                      FROM otc_open_item_summary
+                    UNION ALL
+                    SELECT partner_id, company_id, account_id, date_maturity,
+                           -debit_residual, -credit_residual, -item_count
+                      FROM otc_open_item_delta
+                   ) d
+             GROUP BY partner_id, company_id, account_id, date_maturity
+            HAVING SUM(debit_residual) <> 0 OR SUM(credit_residual) <> 0
+                OR SUM(item_count) <> 0
+             ORDER BY partner_id, company_id, account_id, date_maturity
+                """,
+                self._expected_open_items(),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _check_open_item_summary(self, repair=True):
+        """Compare the summary with the journal items; repair and log differences.
+
+        A repair appends the missing amounts as changes (folded like any
+        other), so it never locks out the users posting meanwhile.
+        :return: the differences found
+        """
+        differences = self._open_item_differences()
+        if differences:
+            _logger.warning(
+                "Open-item summary: %d rows differ from the journal items%s: %s",
+                len(differences),
+                " (repaired)" if repair else "",
+                differences[:20],
+            )
+        if differences and repair:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO otc_open_item_delta
+                    SELECT * FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[],
+                                         %s::numeric[], %s::numeric[], %s::int[])
+                    """,
+                    *[list(column) for column in zip(*differences)],
+                )
+            )
+            self._fold_open_item_deltas()
+        return differences
+
+    @api.model
+    def _cron_check_open_item_summary(self):
+        """Scheduled: fold the changes, then verify the summary and repair it."""
+        self._fold_open_item_deltas()
+        self._check_open_item_summary(repair=True)
+
+    @api.model
+    def action_check_open_item_summary(self):
+        """Menu *Verify Open-Item Summary* (AR managers): verify and repair now."""
+        if not self.env.user.has_group("otc_order_to_cash.group_otc_ar_manager"):
+            raise AccessError(
+                self.env._("Only AR Managers may verify the open-item summary.")
+            )
+        differences = self._check_open_item_summary(repair=True)
+        if differences:
+            message = self.env._(
+                "%(count)s summary rows differed from the journal items and were"
+                " repaired (see the server log).",
+                count=len(differences),
+            )
+        else:
+            message = self.env._("The open-item summary matches the journal items.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Open-Item Summary"),
+                "message": message,
+                "type": "warning" if differences else "success",
+                "sticky": bool(differences),
+            },
+        }
 
     @api.model
     def _exposure_query(self, keys, today=None):
@@ -297,18 +368,33 @@ class OtcCreditExposure(models.AbstractModel):
               JOIN res_currency cur ON cur.id = c.currency_id
               JOIN res_partner p ON p.id = k.partner_id
              CROSS JOIN LATERAL (
-                    SELECT COALESCE(SUM(s.debit_residual), 0) AS receivable,
-                           COALESCE(SUM(s.credit_residual), 0) AS unallocated,
-                           COALESCE(SUM(s.debit_residual) FILTER (
+                    -- the folded summary plus the changes appended since
+                    SELECT COALESCE(SUM(s.debit), 0) AS receivable,
+                           COALESCE(SUM(s.credit), 0) AS unallocated,
+                           COALESCE(SUM(s.debit) FILTER (
                                WHERE s.date_maturity < %(today)s), 0) AS overdue,
                            MIN(s.date_maturity) FILTER (
-                               WHERE s.debit_residual > 0 AND s.date_maturity < %(today)s) AS oldest_due
-                      FROM otc_open_item_summary s
-                     WHERE s.partner_id IN (SELECT m.id FROM res_partner m
-                                             WHERE m.commercial_partner_id = k.partner_id)
-                       AND s.company_id = k.company_id
-                       AND s.account_id = ANY(ARRAY(SELECT a.id FROM account_account a
-                                                     WHERE a.account_type = 'asset_receivable'))
+                               WHERE s.debit > 0 AND s.date_maturity < %(today)s) AS oldest_due
+                      FROM (
+                        SELECT u.date_maturity, SUM(u.debit_residual) AS debit,
+                               SUM(u.credit_residual) AS credit
+                          FROM (
+                            SELECT date_maturity, debit_residual, credit_residual
+                              FROM otc_open_item_summary
+                             WHERE partner_id IN (SELECT m.id FROM res_partner m
+                                                   WHERE m.commercial_partner_id = k.partner_id)
+                               AND company_id = k.company_id
+                               AND account_id = ANY(%(receivable_accounts)s)
+                            UNION ALL
+                            SELECT date_maturity, debit_residual, credit_residual
+                              FROM otc_open_item_delta
+                             WHERE partner_id IN (SELECT m.id FROM res_partner m
+                                                   WHERE m.commercial_partner_id = k.partner_id)
+                               AND company_id = k.company_id
+                               AND account_id = ANY(%(receivable_accounts)s)
+                          ) u
+                         GROUP BY u.date_maturity
+                      ) s
                    ) r
              CROSS JOIN LATERAL (
                     SELECT COALESCE(SUM(mv.amount_total_signed), 0) AS amount
@@ -350,6 +436,10 @@ class OtcCreditExposure(models.AbstractModel):
             """,
             keys=keys,
             today=today,
+            receivable_accounts=SQL(
+                "ARRAY(SELECT a.id FROM account_account a"
+                " WHERE a.account_type = 'asset_receivable')"
+            ),
             limit=company_dependent("credit_limit", "float"),
             policy=company_dependent("otc_credit_policy", "varchar"),
             hold=company_dependent("otc_credit_hold", "boolean"),

@@ -10,5 +10,6 @@ from . import test_cash_matching
 from . import test_cash_review
 from . import test_cash_concurrency
 from . import test_batch
+from . import test_open_item_summary
 from . import test_remittance
 from . import test_tours
