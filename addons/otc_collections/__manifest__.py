@@ -37,6 +37,8 @@
         "views/res_partner_views.xml",
         "views/otc_receivable_snapshot_views.xml",
         "views/otc_receivable_kpi_views.xml",
+        "views/otc_payment_prediction_views.xml",
+        "views/otc_cash_forecast_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
         "views/menus.xml",

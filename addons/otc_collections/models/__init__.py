@@ -14,3 +14,6 @@ from . import account_move
 from . import res_partner
 from . import otc_receivable_snapshot
 from . import otc_receivable_kpi
+from . import otc_payment_prediction
+from . import otc_cash_forecast
+from . import otc_cash_forecast_line

@@ -11,6 +11,23 @@ class AccountMove(models.Model):
         help="Amount under open dispute.",
     )
     otc_dispute_count = fields.Integer(compute="_compute_otc_disputed_amount")
+    otc_predicted_date = fields.Date(
+        string="Predicted Payment",
+        compute="_compute_otc_predicted_date",
+        groups="otc_order_to_cash.group_otc_ar_clerk",
+        help="When the invoice is expected to be paid (daily prediction from the "
+        "customer's payment pattern, its promises and disputes).",
+    )
+
+    def _compute_otc_predicted_date(self):
+        predictions = (
+            self.env["otc.payment.prediction"]
+            .sudo()
+            .search_fetch([("move_id", "in", self.ids)], ["move_id", "predicted_date"])
+        )
+        by_move = {p.move_id.id: p.predicted_date for p in predictions}
+        for move in self:
+            move.otc_predicted_date = by_move.get(move.id, False)
 
     @api.depends("otc_dispute_ids.state", "otc_dispute_ids.disputed_amount")
     def _compute_otc_disputed_amount(self):

@@ -6,3 +6,4 @@ from . import test_dunning
 from . import test_statement
 from . import test_tours
 from . import test_receivable_kpi
+from . import test_payment_prediction
