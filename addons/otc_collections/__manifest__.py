@@ -39,6 +39,7 @@
         "views/otc_receivable_kpi_views.xml",
         "views/otc_payment_prediction_views.xml",
         "views/otc_cash_forecast_views.xml",
+        "views/otc_receivables_dashboard_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
         "views/menus.xml",
@@ -47,6 +48,7 @@
         "demo/otc_collections_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["otc_collections/static/src/dashboard/*"],
         "web.assets_tests": ["otc_collections/static/tests/tours/*.js"],
     },
 }

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..engine import aging as aging_engine
 from ..engine import kpi as kpi_engine
 from .otc_receivable_snapshot import open_receivables_sql
 
@@ -230,3 +231,219 @@ class OtcReceivableKpi(models.TransientModel):
         )
         action["domain"] = [("company_id", "=", self.company_id.id)]
         return action
+
+    # ------------------------------------------------------------ dashboard
+    def _otc_by_bucket_and_customer(self):
+        """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
+        bounds = self.company_id._otc_aging_bounds()
+        open_sql = open_receivables_sql(
+            self.company_id.id, self.date_to, bounds, self._otc_partner_filter()
+        )
+        self.env.cr.execute(
+            SQL("SELECT o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1", open_sql)
+        )
+        per_bucket = dict(self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT o.partner_id, SUM(o.amount) FILTER (WHERE o.bucket > 0) AS overdue,
+                       SUM(o.amount)
+                  FROM (%s) o
+              GROUP BY 1
+                HAVING SUM(o.amount) FILTER (WHERE o.bucket > 0) > 0
+              ORDER BY 2 DESC
+                 LIMIT 10
+                """,
+                open_sql,
+            )
+        )
+        top = self.env.cr.fetchall()
+        buckets = aging_engine.buckets(bounds)
+        aging = [
+            {
+                "index": i,
+                "label": bucket.label,
+                "amount": per_bucket.get(i, 0.0),
+                "low": bucket.low,
+                "high": bucket.high,
+            }
+            for i, bucket in enumerate(buckets)
+        ]
+        return aging, top
+
+    def _otc_dso_trend(self, months=12):
+        """Month-end DSO over the last ``months`` months, from the snapshots."""
+        Snapshot = self.env["otc.receivable.snapshot"]
+        ends = Snapshot._otc_month_ends(self.date_to, months)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.snapshot_date, SUM(s.amount)
+                  FROM otc_receivable_snapshot s
+                  JOIN res_partner cp ON cp.id = s.partner_id
+                 WHERE s.company_id = %s AND s.snapshot_date = ANY(%s) AND %s
+              GROUP BY 1
+                """,
+                self.company_id.id,
+                ends,
+                self._otc_partner_filter(),
+            )
+        )
+        closing = dict(self.env.cr.fetchall())
+        sales = dict(
+            zip(
+                reversed(ends),
+                (
+                    s
+                    for s, _d in self._otc_sales_by_month(
+                        ends[0].replace(day=1), ends[-1]
+                    )
+                ),
+                strict=False,
+            )
+        )
+        trend = []
+        for end in ends:
+            dso = None
+            if end in closing:
+                dso = kpi_engine.dso_standard(
+                    closing[end], sales.get(end, 0.0), end.day
+                )
+            trend.append({"date": fields.Date.to_string(end), "dso": dso})
+        return trend
+
+    def _otc_worsening(self, limit=10):
+        """Customers whose amount-weighted days late grew most: the last three
+        months against the three before (invoice parts reconciled then)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT cp.id AS partner_id,
+                           apr.max_date > %(middle)s AS recent,
+                           apr.amount,
+                           apr.max_date - COALESCE(aml.date_maturity, m.invoice_date) AS late
+                      FROM account_partial_reconcile apr
+                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN account_account acc ON acc.id = aml.account_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                     WHERE apr.company_id = %(company)s
+                       AND m.move_type = 'out_invoice'
+                       AND acc.account_type = 'asset_receivable'
+                       AND apr.max_date > %(start)s AND apr.max_date <= %(end)s
+                       AND %(partners)s
+                ), per AS (
+                    SELECT partner_id,
+                           SUM(amount * late) FILTER (WHERE recent)
+                             / NULLIF(SUM(amount) FILTER (WHERE recent), 0) AS now_late,
+                           SUM(amount * late) FILTER (WHERE NOT recent)
+                             / NULLIF(SUM(amount) FILTER (WHERE NOT recent), 0) AS before_late
+                      FROM paid
+                  GROUP BY 1
+                )
+                SELECT partner_id, before_late, now_late, now_late - before_late
+                  FROM per
+                 WHERE now_late - before_late > 0
+              ORDER BY 4 DESC
+                 LIMIT %(limit)s
+                """,
+                middle=self.date_to - relativedelta(months=3),
+                start=self.date_to - relativedelta(months=6),
+                end=self.date_to,
+                company=self.company_id.id,
+                partners=self._otc_partner_filter(),
+                limit=limit,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    @api.model
+    def otc_dashboard_data(self, date_from=None, date_to=None, salesperson_id=None):
+        """Everything the Receivables Dashboard shows, in one call."""
+        today = fields.Date.context_today(self)
+        vals = {
+            "date_to": fields.Date.to_date(date_to) if date_to else today,
+            "salesperson_id": salesperson_id or False,
+        }
+        vals["date_from"] = (
+            fields.Date.to_date(date_from)
+            if date_from
+            else vals["date_to"] - relativedelta(months=3)
+        )
+        report = self.create(vals)
+        report.action_compute()
+        aging, top = report._otc_by_bucket_and_customer()
+        worsening = report._otc_worsening()
+        names = dict(
+            self.env["res.partner"]
+            .browse({row[0] for row in top} | {row[0] for row in worsening})
+            .sudo()
+            .mapped(lambda p: (p.id, p.display_name))
+        )
+        forecast = self.env["otc.cash.forecast.line"]
+        if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk"):
+            # company-wide figures: not for a salesperson limited to its customers
+            forecast = self.env["otc.cash.forecast"].create(
+                {"company_id": report.company_id.id}
+            )
+            forecast.action_compute()
+            forecast = forecast.line_ids
+        cards = [
+            ("dso", report.dso, report.previous_dso, "days"),
+            ("dso_countback", report.dso_countback, None, "days"),
+            ("best_dso", report.best_dso, None, "days"),
+            ("add", report.add, None, "days"),
+            ("cei", report.cei, report.previous_cei, "%"),
+            ("overdue_share", report.overdue_share, None, "%"),
+            ("days_late", report.days_late, None, "days"),
+        ]
+        undefined = set((report.undefined or "").split(", "))
+        return {
+            "company_id": report.company_id.id,
+            "currency": report.currency_id.name,
+            "date_from": fields.Date.to_string(report.date_from),
+            "date_to": fields.Date.to_string(report.date_to),
+            "cards": [
+                {
+                    "key": key,
+                    "label": report._fields[key].string,
+                    "value": None if report._fields[key].string in undefined else value,
+                    "previous": previous,
+                    "unit": unit,
+                }
+                for key, value, previous, unit in cards
+            ],
+            "closing_ar": report.closing_ar,
+            "aging": aging,
+            "dso_trend": report._otc_dso_trend(),
+            "forecast": [
+                {
+                    "week": fields.Date.to_string(w.week_start),
+                    "expected": w.expected,
+                    "low": w.low,
+                    "high": w.high,
+                }
+                for w in forecast
+            ],
+            "top_overdue": [
+                {
+                    "partner_id": pid,
+                    "name": names.get(pid, ""),
+                    "overdue": overdue,
+                    "total": total,
+                }
+                for pid, overdue, total in top
+            ],
+            "worsening": [
+                {
+                    "partner_id": pid,
+                    "name": names.get(pid, ""),
+                    "before": b,
+                    "now": n,
+                    "delta": d,
+                }
+                for pid, b, n, d in worsening
+            ],
+        }

@@ -193,3 +193,37 @@ class TestReceivableKpi(OtcCreditCommon):
             self.env["otc.receivable.kpi"].create(
                 {"date_from": date(2025, 3, 1), "date_to": date(2025, 2, 1)}
             )
+
+    def test_dashboard_data(self):
+        Snapshot = self.env["otc.receivable.snapshot"]
+        Snapshot._otc_take(self.company, date(2025, 2, 28))
+        data = self.env["otc.receivable.kpi"].otc_dashboard_data(
+            date_from="2025-02-01", date_to="2025-03-31"
+        )
+        self.assertEqual(data["date_to"], "2025-03-31")
+        cards = {c["key"]: c for c in data["cards"]}
+        # both customers: closing 800 (B 500 + O 300), sales 800 over 59 days
+        self.assertAlmostEqual(cards["dso"]["value"], 59.0, places=1)
+        aging = {b["label"]: b["amount"] for b in data["aging"]}
+        # B 14 days overdue, O 28 days overdue
+        self.assertAlmostEqual(aging["1-30"], 800.0)
+        self.assertAlmostEqual(aging["Current"], 0.0)
+        top = [row["partner_id"] for row in data["top_overdue"]]
+        self.assertEqual(top, [self.customer.id, self.other.id])
+        # month-end DSO from the snapshot: end of February 1,800 owed,
+        # February's sales 800 (B 500 + O 300) over 28 days
+        trend = {p["date"]: p["dso"] for p in data["dso_trend"]}
+        self.assertEqual(len(trend), 12)
+        self.assertAlmostEqual(trend["2025-02-28"], 1800 / 800 * 28, places=1)
+        self.assertIsNone(trend["2025-01-31"], "no snapshot taken then")
+        self.assertEqual(len(data["forecast"]), 13)
+        # a salesperson: its customer only, no company-wide forecast
+        own = (
+            self.env["otc.receivable.kpi"]
+            .with_user(self.salesman)
+            .otc_dashboard_data(date_from="2025-02-01", date_to="2025-03-31")
+        )
+        self.assertEqual(
+            [row["partner_id"] for row in own["top_overdue"]], [self.other.id]
+        )
+        self.assertEqual(own["forecast"], [])

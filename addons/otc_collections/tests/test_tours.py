@@ -30,3 +30,15 @@ class TestWorklistTour(OtcCreditCommon, HttpCase):
         )
         self.assertEqual(len(notes), 1)
         self.assertEqual(notes.author_id, self.collector.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(OtcCreditCommon, HttpCase):
+    def test_controller_opens_dashboard_and_drills_down(self):
+        late = self.env["res.partner"].create(
+            {"name": "Tour Dashboard Payer", "is_company": True}
+        )
+        self.make_invoice(late, 7000, days_ago=120)
+        self.start_tour(
+            "/odoo", "otc_receivables_dashboard_tour", login=self.clerk.login
+        )
