@@ -40,6 +40,7 @@
         "views/otc_payment_prediction_views.xml",
         "views/otc_cash_forecast_views.xml",
         "views/otc_receivables_dashboard_views.xml",
+        "views/otc_receivable_alert_views.xml",
         "wizards/otc_dispute_reject_wizard_views.xml",
         "wizards/otc_worklist_log_wizard_views.xml",
         "views/menus.xml",

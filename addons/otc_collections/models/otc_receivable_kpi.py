@@ -212,7 +212,7 @@ class OtcReceivableKpi(models.TransientModel):
                 "closing_ar": figures.closing_ar,
                 "closing_current_ar": figures.closing_current_ar,
                 "credit_sales": figures.credit_sales,
-                "undefined": ", ".join(undefined),
+                "undefined": "; ".join(undefined),
             }
         )
         return {
@@ -399,7 +399,7 @@ class OtcReceivableKpi(models.TransientModel):
             ("overdue_share", report.overdue_share, None, "%"),
             ("days_late", report.days_late, None, "days"),
         ]
-        undefined = set((report.undefined or "").split(", "))
+        undefined = set((report.undefined or "").split("; "))
         return {
             "company_id": report.company_id.id,
             "currency": report.currency_id.name,

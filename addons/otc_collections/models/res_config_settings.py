@@ -16,3 +16,20 @@ class ResConfigSettings(models.TransientModel):
     otc_aging_buckets = fields.Char(
         related="company_id.otc_aging_buckets", readonly=False
     )
+    otc_alert_dso_above = fields.Float(
+        related="company_id.otc_alert_dso_above", readonly=False
+    )
+    otc_alert_cei_below = fields.Float(
+        related="company_id.otc_alert_cei_below", readonly=False
+    )
+    otc_alert_worsening_days = fields.Integer(
+        related="company_id.otc_alert_worsening_days", readonly=False
+    )
+    otc_alert_large_amount = fields.Monetary(
+        related="company_id.otc_alert_large_amount",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    otc_alert_large_late_days = fields.Integer(
+        related="company_id.otc_alert_large_late_days", readonly=False
+    )

@@ -7,3 +7,4 @@ from . import test_statement
 from . import test_tours
 from . import test_receivable_kpi
 from . import test_payment_prediction
+from . import test_receivable_alert
