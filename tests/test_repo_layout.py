@@ -158,3 +158,14 @@ def test_menu_items_live_in_one_file(addon):
     if (root / "views/menus.xml").is_file():
         # loaded last: it points at the actions of every other file
         assert manifest["data"][-1] == "views/menus.xml"
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_demo_generators_live_under_demo(addon):
+    root = ADDONS_DIR / addon
+    misplaced = [
+        path.relative_to(root).as_posix()
+        for path in sorted((root / "models").glob("*.py"))
+        if re.search(r"def _otc_\w*create\w*demo", path.read_text())
+    ]
+    assert not misplaced, f"demo data generators in model files: {misplaced}"

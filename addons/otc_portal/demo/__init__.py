@@ -1,0 +1,1 @@
+from . import otc_demo_data
