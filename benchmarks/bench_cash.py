@@ -5,7 +5,7 @@ data set of ``benchmarks/matching_accuracy.py`` inside Odoo, matches and reconci
 the way the scheduled job does, and measures time and accuracy. Target of the issue: 10,000 statement
 lines against 100,000 open items in at most 60 s, reconciliation writes included.
 
-It reuses ``benchmarks/bench_credit.py`` (imported as a module) for the database and Odoo set-up, the
+It reuses ``benchmarks/generator.py`` for the database and Odoo set-up, the
 chart of accounts and the columns of the bulk SQL invoices, and ``benchmarks/matching_accuracy.py``
 for the data (``build_dataset``: customers, open items, known payers, statement lines with a known
 truth and a case each) and its scoring (``evaluate``, ``is_right``).
@@ -27,7 +27,7 @@ once, kept for ``--reuse``):
   ``discount_date``, ``discount_balance`` and ``discount_amount_currency`` (the discounted amounts) on
   the receivable line. Eight template invoices (EUR / USD, with / without the early-discount term)
   are made and posted through the ORM, then cancelled; the 100,000 invoices mirror their SQL rows
-  (one product line and one receivable line each, no taxes) like ``bench_credit.bulk_invoices``,
+  (one product line and one receivable line each, no taxes) like ``generator.bulk_invoices``,
   with more columns set per invoice;
 * the statement lines through the ORM (batches of 500) in the company's bank journal: date, label
   (``payment_ref``), payer name and account, amount (EUR) and, for USD payments, the foreign currency
@@ -100,10 +100,10 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import split_every
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_credit as bc  # noqa: E402
+import generator as gen  # noqa: E402
 import matching_accuracy as ma  # noqa: E402
 
-log = bc.log
+log = gen.log
 HERE = Path(__file__).resolve().parent
 RESULTS_FILE = HERE / "results_cash.md"
 PROFILE_FILE = HERE / "results_cash_profile.txt"
@@ -203,7 +203,7 @@ class Data:
 
 def setup_company(env):
     """EUR company (switched while it has no journal items), USD active with the generator's rates."""
-    bc.ensure_chart_of_accounts(env)
+    gen.ensure_chart_of_accounts(env)
     company = env.company
     Currency = env["res.currency"].with_context(active_test=False)
     eur = Currency.search([("name", "=", "EUR")])
@@ -337,7 +337,7 @@ def make_templates(env, product, usd):
 
 # account_move columns set per invoice (the others are copied from the template)
 MOVE_OVERRIDES = {
-    **bc.MOVE_OVERRIDES,
+    **gen.MOVE_OVERRIDES,
     "name": "b.name",
     "sequence_prefix": "b.prefix",
     "sequence_number": "b.seq",
@@ -361,7 +361,7 @@ MOVE_OVERRIDES = {
     "amount_residual_signed": "b.amount",
 }
 LINE_OVERRIDES = {
-    **bc.LINE_OVERRIDES,
+    **gen.LINE_OVERRIDES,
     "partner_id": "b.partner_id",
 }
 PRODUCT_LINE_OVERRIDES = {
@@ -437,22 +437,10 @@ def invoice_rows(data, partner_ids, names, offset):
 def bulk_cash_invoices(env, templates, rows):
     """Insert one posted invoice per row by mirroring the SQL rows of the template of its kind.
 
-    Like ``bench_credit.bulk_invoices`` with the columns a cash application needs set per invoice
+    ``generator.mirror_invoices`` with the columns a cash application needs set per invoice
     (number, payment reference, origin, due date, currency amounts, early-payment discount).
     """
     cr = env.cr
-    move_cols = bc.table_columns(cr, "account_move")
-    line_cols = bc.table_columns(cr, "account_move_line")
-    for moves in templates.values():
-        bc.check_template_overrides(cr, "account_move", moves.ids, MOVE_OVERRIDES)
-        for kind, overrides in (
-            ("product", PRODUCT_LINE_OVERRIDES),
-            ("payment_term", RECEIVABLE_LINE_OVERRIDES),
-        ):
-            lines = moves.line_ids.filtered(lambda line, k=kind: line.display_type == k)
-            bc.check_template_overrides(
-                cr, "account_move_line", lines.ids, overrides, ignore=("move_id",)
-            )
     cr.execute(
         """CREATE TEMP TABLE bench_cash_inv (
                item_id int, currency varchar, has_discount boolean, name varchar,
@@ -465,61 +453,18 @@ def bulk_cash_invoices(env, templates, rows):
     )
     cr.execute("CREATE INDEX ON bench_cash_inv (name)")
     cr.execute("ANALYZE bench_cash_inv")
-
-    def select_list(cols, overrides):
-        return ", ".join(overrides.get(c, f't."{c}"') for c in cols)
-
-    def quoted(cols):
-        return ", ".join(f'"{c}"' for c in cols)
-
-    # one statement per table over all kinds: ids follow the items' order (the generator's
-    # tie-break between items due the same day, as the session orders by due date, id)
-    tmpl_rows = []
-    for (currency, has_discount), moves in templates.items():
-        tmpl = moves[0]
-        by_type = {line.display_type: line.id for line in tmpl.line_ids}
-        tmpl_rows.append(
-            (
-                currency,
-                has_discount,
-                tmpl.id,
-                by_type["product"],
-                by_type["payment_term"],
-            )
-        )
-    journals = {moves.journal_id for moves in templates.values()}
-    if len(journals) != 1:
-        raise RuntimeError(f"template invoices in several journals: {journals}")
-    journal = journals.pop()
-    cr.execute(
-        """CREATE TEMP TABLE bench_cash_tmpl (currency varchar, has_discount boolean,
-               move_id int, product_id int, payment_term_id int)"""
+    # ids follow the items' order (the generator's tie-break between items due the
+    # same day, as the session orders by due date, id)
+    gen.mirror_invoices(
+        env,
+        "bench_cash_inv",
+        templates,
+        key_columns=("currency", "has_discount"),
+        move_overrides=MOVE_OVERRIDES,
+        product_overrides=PRODUCT_LINE_OVERRIDES,
+        receivable_overrides=RECEIVABLE_LINE_OVERRIDES,
+        order_by="b.item_id",
     )
-    execute_values(cr._obj, "INSERT INTO bench_cash_tmpl VALUES %s", tmpl_rows)
-    kinds = "JOIN bench_cash_tmpl k ON k.currency = b.currency AND k.has_discount = b.has_discount "
-    cr.execute(
-        f"INSERT INTO account_move ({quoted(move_cols)}) "
-        f"SELECT {select_list(move_cols, MOVE_OVERRIDES)} "
-        f"FROM bench_cash_inv b {kinds}JOIN account_move t ON t.id = k.move_id "
-        "ORDER BY b.item_id"
-    )
-    # fresh rows: without statistics the planner joins them in a nested loop
-    cr.execute("ANALYZE account_move")
-    for column, overrides in (
-        ("product_id", PRODUCT_LINE_OVERRIDES),
-        ("payment_term_id", RECEIVABLE_LINE_OVERRIDES),
-    ):
-        cr.execute(
-            f"INSERT INTO account_move_line ({quoted(line_cols)}) "
-            f"SELECT {select_list(line_cols, overrides)} "
-            f"FROM bench_cash_inv b {kinds}"
-            "JOIN account_move m ON m.name = b.name AND m.journal_id = %(journal)s "
-            "AND m.state = 'posted' AND m.name <> '/' "
-            f"JOIN account_move_line t ON t.id = k.{column} "
-            "ORDER BY b.item_id",
-            {"journal": journal.id},
-        )
-    cr.execute("DROP TABLE bench_cash_tmpl")
     cr.execute("DROP TABLE bench_cash_inv")
 
 
@@ -536,7 +481,7 @@ def check_invoices(env, move_ids, count=40):
     """Recompute the main stored fields of a sample of bulk invoices with the ORM (then roll back)."""
     step = max(len(move_ids) // count, 1)
     moves = env["account.move"].browse(move_ids[::step][:count])
-    bc.report_consistency(moves, *bc.compare_with_orm(env, moves))
+    gen.report_consistency(moves, *gen.compare_with_orm(env, moves))
 
 
 def create_statement_lines(env, data, journal, usd, offset, batch=500):
@@ -697,7 +642,7 @@ def shift_dates(env, dataset, item_aml):
 
 def vacuum(args, tables):
     t0 = time.perf_counter()
-    cnx = bc.pg_connect(args, args.db)
+    cnx = gen.pg_connect(args, args.db)
     try:
         with cnx.cursor() as vcr:
             vcr.execute(f"VACUUM (ANALYZE) {tables}")
@@ -745,7 +690,7 @@ def timed_region(env, line_ids, batch_size, profiler=None):
     batch_times, flush_s = [], 0.0
     env.invalidate_all()
     try:
-        with bc.QueryRecorder() as sql:
+        with gen.QueryRecorder() as sql:
             sql.active = True
             if profiler:
                 profiler.enable()
@@ -1208,8 +1153,8 @@ def load_dataset(env, args, data):
 
 def main(argv=None):
     args = parse_args(argv)
-    bc.setup_odoo_config(args)
-    registry = bc.open_registry(args, MODULES)
+    gen.setup_odoo_config(args)
+    registry = gen.open_registry(args, MODULES)
     data = Data(args)
     log(
         f"generator: {len(data.lines)} lines, {len(data.items)} items in {data.seconds:.1f} s"

@@ -4,7 +4,7 @@ This is a benchmark script, not a unit test: it builds (or reuses) a dedicated d
 ``otc_order_to_cash`` and ``otc_collections`` (no demo data), fills it with a large volume of overdue
 receivables, and measures a full dunning run and the opening of a collector's worklist.
 
-It reuses ``benchmarks/bench_credit.py`` (imported as a module) for the database and Odoo set-up,
+It reuses ``benchmarks/generator.py`` for the database and Odoo set-up,
 the chart of accounts, the bulk SQL invoices and the measuring helpers.
 
 Data set (generated once, kept for ``--reuse``):
@@ -12,7 +12,7 @@ Data set (generated once, kept for ``--reuse``):
 * ``--customers`` (5,000) company customers (email, country);
 * ``--items`` (100,000) posted open customer invoices spread over them (every customer has at
   least one), ALL overdue: due 5 to 200 days ago, 50 to 5,000 in the company currency. Two are
-  made and posted through the ORM, the others mirror their SQL rows (``bench_credit.bulk_invoices``:
+  made and posted through the ORM, the others mirror their SQL rows (``generator.bulk_invoices``:
   one product line and one receivable line each, no taxes); plain INSERTs, so the
   ``otc_open_item_summary`` trigger keeps the open-item summary up to date as for ORM invoices;
 * a dunning policy "Bench Dunning", the company's default, with 3 levels: 10 days (email),
@@ -79,8 +79,9 @@ from odoo.tools import SQL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_credit as bc  # noqa: E402
+import generator as gen  # noqa: E402
 
-log = bc.log
+log = gen.log
 RESULTS_FILE = Path(__file__).resolve().parent / "results_dunning.md"
 DATASET_PARAM = "otc_bench_dunning.dataset"
 MODULES = ["otc_order_to_cash", "otc_collections"]
@@ -246,7 +247,7 @@ def generate(env, args, rng):
     # Invoices: 2 ORM templates (due 10 and 110 days ago), the rest mirrored in SQL
     t0 = time.perf_counter()
     term = env.ref("account.account_payment_term_30days", raise_if_not_found=False)
-    tmpl_moves = bc.make_template_invoices(env, customers[:2], product, term)
+    tmpl_moves = gen.make_template_invoices(env, customers[:2], product, term)
     display = {p.id: p.display_name for p in customers}
     ids = customers.ids
     rows = []
@@ -257,14 +258,14 @@ def generate(env, args, rng):
         inv_date = today - datetime.timedelta(days=days_overdue + 30)  # due +30 days
         amount = round(rng.uniform(50, 5000), 2)
         rows.append((seq, pid, pid, display[pid], inv_date, amount, False))
-    bc.bulk_invoices(env, tmpl_moves, rows)
+    gen.bulk_invoices(env, tmpl_moves, rows)
     env.invalidate_all()
     cr.commit()
     timings["invoices (SQL)"] = time.perf_counter() - t0
     log(
         f"{len(rows) + len(tmpl_moves)} posted open invoices in {timings['invoices (SQL)']:.1f} s"
     )
-    bc.check_bulk_invoices(env, rng)
+    gen.check_bulk_invoices(env, rng)
 
     # Dunning policy, histories, collectors
     t0 = time.perf_counter()
@@ -282,8 +283,8 @@ def generate(env, args, rng):
         set_company_dependent(
             cr, "otc_dunning_date", company, [(p, d) for p, _lvl, d in history]
         )
-    collector = bc.make_user(env, COLLECTOR_LOGIN, [COLLECTOR_GROUP])
-    other = bc.make_user(env, OTHER_COLLECTOR_LOGIN, [COLLECTOR_GROUP])
+    collector = gen.make_user(env, COLLECTOR_LOGIN, [COLLECTOR_GROUP])
+    other = gen.make_user(env, OTHER_COLLECTOR_LOGIN, [COLLECTOR_GROUP])
     company.otc_default_collector_id = other
     assigned = rng.sample(ids, min(args.worklist_size, len(ids)))
     set_company_dependent(
@@ -344,7 +345,7 @@ def dataset_summary(cr, dataset, company):
 
 
 def vacuum(args, tables):
-    cnx = bc.pg_connect(args, args.db)
+    cnx = gen.pg_connect(args, args.db)
     try:
         with cnx.cursor() as vcr:
             vcr.execute(f"VACUUM (ANALYZE) {tables}")
@@ -559,7 +560,7 @@ def profile_run(env, company, args, top=30):
 
 
 def cell(values, unit, fmt="{:.2f}"):
-    st = bc.stats(values)
+    st = gen.stats(values)
     return [f"{fmt.format(st[k])} {unit}" for k in ("median", "p95", "min")], st["n"]
 
 
@@ -591,7 +592,7 @@ def measure(registry, args, dataset, gen_timings):
             )
             cr.commit()
         summary = dataset_summary(cr, dataset, company)
-        recorder = bc.QueryRecorder()
+        recorder = gen.QueryRecorder()
         with recorder:
             log(f"measuring the dunning run ({args.warmup} warm-up + {args.runs} runs)")
             times, sql_times, queries, fig = measure_dunning(
@@ -605,10 +606,10 @@ def measure(registry, args, dataset, gen_timings):
             statistics.median(queries),
         )
         rates = [items / t for t in times]
-        st = bc.stats(rates)
+        st = gen.stats(rates)
         table.append(
             f"| **items per second** ({items} items read / run time) | {st['median']:,.0f} /s | "
-            f"{items / bc.stats(times)['p95']:,.0f} /s (p95 time) | {max(rates):,.0f} /s (min time) | "
+            f"{items / gen.stats(times)['p95']:,.0f} /s (p95 time) | {max(rates):,.0f} /s (min time) | "
             f"{st['n']} |  | ≥ {TARGET_ITEMS_PER_S:,} items/s |"
         )
         row("of which SQL (execute time of all queries)", sql_times, "s")
@@ -707,13 +708,13 @@ def measure(registry, args, dataset, gen_timings):
 
 def main(argv=None):
     args = parse_args(argv)
-    bc.setup_odoo_config(args)
-    registry = bc.open_registry(args, MODULES)
+    gen.setup_odoo_config(args)
+    registry = gen.open_registry(args, MODULES)
     rng = random.Random(args.seed)
     gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        bc.ensure_chart_of_accounts(env)
+        gen.ensure_chart_of_accounts(env)
         cr.commit()
         raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
         if raw:
@@ -730,7 +731,7 @@ def main(argv=None):
             cr.execute(
                 SQL(
                     "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                    bc.BENCH_PREFIX + "%",
+                    gen.BENCH_PREFIX + "%",
                 )
             )
             if cr.fetchone()[0]:
@@ -739,7 +740,7 @@ def main(argv=None):
                 )
             log("generating the data set")
             dataset, gen_timings = generate(env, args, rng)
-        bc.fold_open_items(env)
+        gen.fold_open_items(env)
     # A live database has been through autovacuum: without it a bulk load leaves
     # the visibility map empty and no index-only scan is possible.
     t0 = time.perf_counter()

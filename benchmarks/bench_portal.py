@@ -5,7 +5,7 @@ three addons and ``payment_demo``, fills it with customers that have portal user
 invoices, starts Odoo as a separate HTTP server on loopback and measures the portal pages the way a
 browser gets them.
 
-It reuses ``benchmarks/bench_credit.py`` (imported as a module) for the database and Odoo set-up,
+It reuses ``benchmarks/generator.py`` for the database and Odoo set-up,
 the chart of accounts and the bulk SQL invoices (two invoices made and posted with the ORM, the
 others mirroring their SQL rows).
 
@@ -74,9 +74,9 @@ from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_credit as bc  # noqa: E402
+import generator as gen  # noqa: E402
 
-log = bc.log
+log = gen.log
 RESULTS_FILE = Path(__file__).resolve().parent / "results_portal.md"
 DATASET_PARAM = "otc_bench_portal.dataset"
 MODULES = ["otc_order_to_cash", "otc_collections", "otc_portal", "payment_demo"]
@@ -233,7 +233,7 @@ def generate(env, args, rng):
 
     t0 = time.perf_counter()
     term = env.ref("account.account_payment_term_30days", raise_if_not_found=False)
-    tmpl_moves = bc.make_template_invoices(env, customers[:2], product, term)
+    tmpl_moves = gen.make_template_invoices(env, customers[:2], product, term)
     rows = []
     seq = 0
     for _i in range(args.big_invoices):
@@ -264,12 +264,12 @@ def generate(env, args, rng):
                     rng.random() < 0.2,
                 )
             )
-    bc.bulk_invoices(env, tmpl_moves, rows)
+    gen.bulk_invoices(env, tmpl_moves, rows)
     env.invalidate_all()
     cr.commit()
     timings["invoices (SQL)"] = time.perf_counter() - t0
     log(f"{len(rows) + 2} posted invoices in {timings['invoices (SQL)']:.1f} s")
-    bc.check_bulk_invoices(env, rng)
+    gen.check_bulk_invoices(env, rng)
 
     t0 = time.perf_counter()
     big_moves = env["account.move"].search(
@@ -326,7 +326,7 @@ class OdooServer:
             sys.executable,
             "-m",
             "odoo",
-            "--addons-path=" + ",".join(bc.odoo_addons_paths()),
+            "--addons-path=" + ",".join(gen.odoo_addons_paths()),
             f"--db_host={args.db_host}",
             f"--db_port={args.db_port}",
             f"--db_user={args.db_user}",
@@ -591,13 +591,13 @@ def report(args, dataset, pages, load, gen_timings):
 
 def main(argv=None):
     args = parse_args(argv)
-    bc.setup_odoo_config(args)
-    registry = bc.open_registry(args, MODULES)
+    gen.setup_odoo_config(args)
+    registry = gen.open_registry(args, MODULES)
     rng = random.Random(args.seed)
     gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        bc.ensure_chart_of_accounts(env)
+        gen.ensure_chart_of_accounts(env)
         cr.commit()
         raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
         if raw:
@@ -607,7 +607,7 @@ def main(argv=None):
             cr.execute(
                 SQL(
                     "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                    bc.BENCH_PREFIX + "%",
+                    gen.BENCH_PREFIX + "%",
                 )
             )
             if cr.fetchone()[0]:
@@ -620,7 +620,7 @@ def main(argv=None):
         cr.commit()
         if added:
             log(f"{added} invoice followers added")
-    cnx = bc.pg_connect(args, args.db)
+    cnx = gen.pg_connect(args, args.db)
     try:
         with cnx.cursor() as vcr:
             vcr.execute("VACUUM (ANALYZE) account_move_line, account_move, res_partner")
