@@ -54,9 +54,11 @@
 #   OTC_MODULES         modules to install and test
 #                       (default: otc_order_to_cash,otc_collections,otc_portal)
 #   OTC_TEST_MODULES    Odoo modules installed beside them in the test
-#                       database only, not tested (default: payment_demo, the
-#                       demo payment provider the portal's payment tests and
-#                       tours pay with, as Odoo's own payment tests do)
+#                       database only, not tested (default:
+#                       payment_demo,sale_stock: the demo payment provider
+#                       the portal's payment tests and tours pay with, as
+#                       Odoo's own payment tests do, and deliveries, which
+#                       Odoo users must still validate with the suite in)
 #   OTC_ADDONS          extra addons directories (comma-separated) appended
 #                       after <repo>/addons, e.g. for a throwaway test addon
 #   OTC_LOG_DIR         where logs and pytest's junit XML go
@@ -99,7 +101,7 @@ DB_HOST="${OTC_DB_HOST-127.0.0.1}"
 DB_PORT="${OTC_DB_PORT:-5432}"
 DB_USER="${OTC_DB_USER:-otc}"
 MODULES="${OTC_MODULES:-otc_order_to_cash,otc_collections,otc_portal}"
-TEST_MODULES="${OTC_TEST_MODULES-payment_demo}"
+TEST_MODULES="${OTC_TEST_MODULES-payment_demo,sale_stock}"
 LOG_DIR="${OTC_LOG_DIR:-$REPO_DIR/.test-logs}"
 KEEP_DB="${OTC_KEEP_DB:-0}"
 if [ -n "${OTC_DB_PASSWORD:-}" ]; then

@@ -10,7 +10,10 @@
     "application": False,
     "installable": True,
     "depends": ["otc_order_to_cash", "sms"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    # xlsxwriter for the spreadsheet exports; SMS reminders go out only to
+    # numbers validated in E.164, which Odoo's phone validation does with
+    # phonenumbers (without it, numbers would go out unvalidated).
+    "external_dependencies": {"python": ["xlsxwriter", "phonenumbers"]},
     "data": [
         "security/otc_collections_security.xml",
         "security/ir.model.access.csv",

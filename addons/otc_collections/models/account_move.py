@@ -1,16 +1,27 @@
 from odoo import api, fields, models
 
+from odoo.addons.otc_order_to_cash.models.res_partner import INTERNAL_GROUPS
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    otc_dispute_ids = fields.One2many("otc.dispute", "move_id", string="Disputes")
+    otc_dispute_ids = fields.One2many(
+        "otc.dispute",
+        "move_id",
+        string="Disputes",
+        groups=INTERNAL_GROUPS,
+    )
     otc_disputed_amount = fields.Monetary(
         string="Disputed Amount",
         compute="_compute_otc_disputed_amount",
         help="Amount under open dispute.",
+        groups=INTERNAL_GROUPS,
     )
-    otc_dispute_count = fields.Integer(compute="_compute_otc_disputed_amount")
+    otc_dispute_count = fields.Integer(
+        compute="_compute_otc_disputed_amount",
+        groups=INTERNAL_GROUPS,
+    )
     otc_predicted_date = fields.Date(
         string="Predicted Payment",
         compute="_compute_otc_predicted_date",

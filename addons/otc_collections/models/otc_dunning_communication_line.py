@@ -12,6 +12,10 @@ class OtcDunningCommunicationLine(models.Model):
     communication_id = fields.Many2one(
         "otc.dunning.communication", required=True, ondelete="cascade", index=True
     )
+    # Stored for the multi-company rule (the run's SQL insert writes it).
+    company_id = fields.Many2one(
+        related="communication_id.company_id", store=True, index=True
+    )
     move_line_id = fields.Many2one("account.move.line", string="Item", index=True)
     move_id = fields.Many2one(related="move_line_id.move_id", string="Invoice")
     currency_id = fields.Many2one(related="communication_id.currency_id")

@@ -441,6 +441,7 @@ class OtcDunningRun(models.Model):
         line_rows = [
             (
                 comm_by_customer[customer],
+                company.id,
                 line.item_id,
                 line.due_date,
                 line.residual,
@@ -456,10 +457,11 @@ class OtcDunningRun(models.Model):
                 SQL(
                     """
                     INSERT INTO otc_dunning_communication_line
-                        (communication_id, move_line_id, due_date, residual,
-                         days_overdue, interest_days, interest)
-                    SELECT * FROM unnest(%s::int[], %s::int[], %s::date[], %s::numeric[],
-                                         %s::int[], %s::int[], %s::numeric[])
+                        (communication_id, company_id, move_line_id, due_date,
+                         residual, days_overdue, interest_days, interest)
+                    SELECT * FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[],
+                                         %s::numeric[], %s::int[], %s::int[],
+                                         %s::numeric[])
                     """,
                     *[list(column) for column in zip(*line_rows)],
                 )

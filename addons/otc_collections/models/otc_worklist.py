@@ -56,6 +56,9 @@ class OtcWorklist(models.Model):
 
     @api.model
     def action_refresh(self):
+        # Public method: the refresh below runs set-based SQL for whole
+        # companies, so the caller's right is checked before, not after.
+        self.check_access("read")
         self._refresh(self.env.companies)
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 

@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from ..engine import aging as aging_engine
 
+DEFAULT_AGING_BUCKETS = ",".join(str(bound) for bound in aging_engine.DEFAULT_BUCKETS)
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -13,11 +15,13 @@ class ResCompany(models.Model):
         domain="[('company_id', '=', id)]",
         help="Policy of customers without one of their own; the daily dunning "
         "run covers the companies that have one.",
+        groups="base.group_user",
     )
     otc_default_collector_id = fields.Many2one(
         "res.users",
         string="Default Collector",
         help="Collector of the customers that no rule and no manual choice assign.",
+        groups="base.group_user",
     )
     otc_promise_grace_days = fields.Integer(
         string="Promise Grace Days",
@@ -25,13 +29,13 @@ class ResCompany(models.Model):
         help="Days after the promised date before an unpaid promise counts as "
         "broken (bank transfers take time).",
     )
+    # Not required (see otc_default_credit_policy): empty means the defaults.
     otc_aging_buckets = fields.Char(
         string="Aging Buckets",
-        required=True,
-        default=",".join(str(bound) for bound in aging_engine.DEFAULT_BUCKETS),
+        default=DEFAULT_AGING_BUCKETS,
         help="Upper bounds of the aging buckets of customer statements, in days "
         "overdue, separated by commas: 0,30,60,90 gives Current, 1-30, 31-60, "
-        "61-90 and Over 90.",
+        "61-90 and Over 90. Empty: 0,30,60,90.",
     )
 
     otc_alert_dso_above = fields.Float(
@@ -72,7 +76,9 @@ class ResCompany(models.Model):
         """The company's aging bucket bounds, validated by the aging engine."""
         self.ensure_one()
         try:
-            return aging_engine.parse_buckets(self.otc_aging_buckets or "")
+            return aging_engine.parse_buckets(
+                (self.otc_aging_buckets or "").strip() or DEFAULT_AGING_BUCKETS
+            )
         except ValueError as error:
             raise ValidationError(
                 self.env._(

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.otc_order_to_cash.models.res_partner import INTERNAL_GROUPS
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -10,6 +12,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         help="Chosen by hand: wins over the assignment rules.",
+        groups=INTERNAL_GROUPS,
     )
     otc_dunning_policy_id = fields.Many2one(
         "otc.dunning.policy",
@@ -17,12 +20,19 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         help="Empty: the company's default dunning policy.",
+        groups=INTERNAL_GROUPS,
     )
     otc_dunning_level = fields.Integer(
-        string="Dunning Level", company_dependent=True, readonly=True
+        string="Dunning Level",
+        company_dependent=True,
+        readonly=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_dunning_date = fields.Date(
-        string="Last Dunning", company_dependent=True, readonly=True
+        string="Last Dunning",
+        company_dependent=True,
+        readonly=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_disputed_amount = fields.Monetary(
         string="Disputed Amount",
@@ -30,10 +40,16 @@ class ResPartner(models.Model):
         currency_field="otc_dispute_currency_id",
         help="Amount of this customer's invoices under open dispute, in the "
         "current company.",
+        groups=INTERNAL_GROUPS,
     )
-    otc_open_dispute_count = fields.Integer(compute="_compute_otc_disputed_amount")
+    otc_open_dispute_count = fields.Integer(
+        compute="_compute_otc_disputed_amount",
+        groups=INTERNAL_GROUPS,
+    )
     otc_dispute_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_otc_disputed_amount"
+        "res.currency",
+        compute="_compute_otc_disputed_amount",
+        groups=INTERNAL_GROUPS,
     )
 
     @api.depends_context("company")

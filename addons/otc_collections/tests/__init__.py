@@ -8,3 +8,4 @@ from . import test_tours
 from . import test_receivable_kpi
 from . import test_payment_prediction
 from . import test_receivable_alert
+from . import test_access

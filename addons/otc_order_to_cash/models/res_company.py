@@ -11,56 +11,76 @@ CREDIT_POLICY_SELECTION = [
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # Settings are internal (portal users read their company): groups= on each.
+
     otc_credit_check = fields.Boolean(
         string="Credit Check on Sales",
         default=True,
         help="Check the customer's credit when a sale order is confirmed.",
+        groups="base.group_user",
     )
     otc_default_credit_policy = fields.Selection(
         CREDIT_POLICY_SELECTION,
         string="Default Credit Policy",
         default="block",
-        required=True,
+        # Not required: a company created by a user who cannot see the suite's
+        # settings (or imported without them) must be created all the same;
+        # the credit check falls back to "block" when it is empty.
+        help="Empty: Block.",
+        groups="base.group_user",
     )
     otc_check_overdue = fields.Boolean(
         string="Check Overdue Items",
         default=True,
         help="Stop orders of customers whose oldest overdue item is older than "
         "the allowed number of days.",
+        groups="base.group_user",
     )
     otc_default_max_overdue_days = fields.Integer(
         string="Default Maximum Days Overdue",
         default=30,
+        groups="base.group_user",
     )
     otc_exposure_receivable = fields.Boolean(
-        string="Open Receivables in Exposure", default=True
+        string="Open Receivables in Exposure",
+        default=True,
+        groups="base.group_user",
     )
     otc_exposure_draft_invoices = fields.Boolean(
-        string="Draft Invoices in Exposure", default=True
+        string="Draft Invoices in Exposure",
+        default=True,
+        groups="base.group_user",
     )
     otc_exposure_unbilled_orders = fields.Boolean(
-        string="Uninvoiced Orders in Exposure", default=True
+        string="Uninvoiced Orders in Exposure",
+        default=True,
+        groups="base.group_user",
     )
     otc_exposure_unallocated = fields.Boolean(
-        string="Deduct Unallocated Payments and Credits", default=True
+        string="Deduct Unallocated Payments and Credits",
+        default=True,
+        groups="base.group_user",
     )
     otc_credit_alert_threshold = fields.Float(
         string="Credit Alert Threshold (%)",
         default=80.0,
         help="Raise an activity for the credit manager when a customer's "
         "exposure reaches this share of its credit limit.",
+        groups="base.group_user",
     )
     otc_auto_hold_overdue = fields.Boolean(
         string="Automatic Credit Hold",
         help="Put customers on credit hold automatically when their oldest "
         "overdue item exceeds the allowed days, and release them when it no "
         "longer does.",
+        groups="base.group_user",
     )
     otc_credit_manager_id = fields.Many2one(
         "res.users",
         string="Credit Manager",
         help="Receives credit approval requests and credit alerts. When empty, "
         "the first user of the Credit Manager group does.",
+        groups="base.group_user",
     )
 
     # cash application
@@ -69,6 +89,7 @@ class ResCompany(models.Model):
         default=True,
         help="Match new bank statement lines with open customer items as soon as "
         "they are imported, and on a schedule.",
+        groups="base.group_user",
     )
     otc_cash_auto_threshold = fields.Float(
         string="Automatic Reconciliation Threshold (%)",
@@ -76,6 +97,7 @@ class ResCompany(models.Model):
         help="A statement line whose best candidate scores at least this is "
         "reconciled automatically; below it, the best candidates are kept as "
         "suggestions for the AR team.",
+        groups="base.group_user",
     )
     otc_cash_writeoff_account_id = fields.Many2one(
         "account.account",
@@ -85,6 +107,7 @@ class ResCompany(models.Model):
         "('account_type', 'in', ('expense', 'expense_direct_cost', 'income_other'))]",
         help="Bank fees and small differences deducted by the payer are written "
         "off to this account.",
+        groups="base.group_user",
     )
     otc_cash_writeoff_limit = fields.Monetary(
         string="Write-off Limit",
@@ -92,6 +115,7 @@ class ResCompany(models.Model):
         default=10.0,
         help="Largest difference written off on one payment; above it, the rest "
         "stays open on the invoice.",
+        groups="base.group_user",
     )
     otc_cash_fee_tolerance = fields.Monetary(
         string="Bank Fee Tolerance",
@@ -99,12 +123,14 @@ class ResCompany(models.Model):
         default=5.0,
         help="A payment short of the amount due by at most this amount (or by "
         "the percentage below, whichever is larger) is read as a bank fee.",
+        groups="base.group_user",
     )
     otc_cash_fee_tolerance_pct = fields.Float(
         string="Bank Fee Tolerance (%)",
         default=0.5,
         help="A payment short of the amount due by at most this share of it (or "
         "by the amount above, whichever is larger) is read as a bank fee.",
+        groups="base.group_user",
     )
 
     @api.constrains(

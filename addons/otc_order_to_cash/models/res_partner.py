@@ -12,6 +12,12 @@ CREDIT_STATUS_SELECTION = [
     ("hold", "On Hold"),
 ]
 
+# Credit and collections data is internal: customers (portal users) must not
+# read their own hold reason, exposure, limit or status through the ORM (as
+# Odoo hides credit_limit behind its accounting groups). The portal shows what
+# the company chose to show through sudo'd reads.
+INTERNAL_GROUPS = "base.group_user"
+
 # Credit terms only a Credit Manager may change (salespeople must not be able to
 # lift their own customers' limits or holds).
 PROTECTED_CREDIT_FIELDS = {
@@ -37,17 +43,25 @@ class ResPartner(models.Model):
         tracking=True,
         help="What happens when an order fails the credit check. Empty: the "
         "company's default policy.",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_hold = fields.Boolean(
-        string="Credit Hold", company_dependent=True, tracking=True
+        string="Credit Hold",
+        company_dependent=True,
+        tracking=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_hold_type = fields.Selection(
         [("manual", "Manual"), ("auto", "Automatic")],
         string="Hold Type",
         company_dependent=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_hold_reason = fields.Char(
-        string="Hold Reason", company_dependent=True, tracking=True
+        string="Hold Reason",
+        company_dependent=True,
+        tracking=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_max_overdue_days = fields.Integer(
         string="Maximum Days Overdue",
@@ -55,72 +69,97 @@ class ResPartner(models.Model):
         tracking=True,
         help="Orders are stopped when an item is overdue for more days than "
         "this. 0: the company's default.",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_review_date = fields.Date(
-        string="Next Credit Review", company_dependent=True, tracking=True
+        string="Next Credit Review",
+        company_dependent=True,
+        tracking=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_risk_category_id = fields.Many2one(
         "otc.credit.risk.category",
         string="Risk Category",
         company_dependent=True,
         tracking=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_effective_credit_policy = fields.Selection(
         CREDIT_POLICY_SELECTION,
         string="Applied Credit Policy",
         compute="_compute_otc_credit",
+        groups=INTERNAL_GROUPS,
     )
     otc_effective_max_overdue_days = fields.Integer(
-        string="Applied Maximum Days Overdue", compute="_compute_otc_credit"
+        string="Applied Maximum Days Overdue",
+        compute="_compute_otc_credit",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_otc_credit"
+        "res.currency",
+        compute="_compute_otc_credit",
+        groups=INTERNAL_GROUPS,
     )
     otc_exposure = fields.Monetary(
         string="Credit Exposure",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_exposure_receivable = fields.Monetary(
         string="Open Receivables",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_exposure_draft_invoices = fields.Monetary(
         string="Draft Invoices",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_exposure_unbilled_orders = fields.Monetary(
         string="Uninvoiced Orders",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_exposure_unallocated = fields.Monetary(
         string="Unallocated Payments and Credits",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_available_credit = fields.Monetary(
         string="Available Credit",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_overdue_amount = fields.Monetary(
         string="Overdue Amount",
         compute="_compute_otc_credit",
         currency_field="otc_credit_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_oldest_overdue_days = fields.Integer(
-        string="Oldest Overdue (days)", compute="_compute_otc_credit"
+        string="Oldest Overdue (days)",
+        compute="_compute_otc_credit",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_status = fields.Selection(
-        CREDIT_STATUS_SELECTION, string="Credit Status", compute="_compute_otc_credit"
+        CREDIT_STATUS_SELECTION,
+        string="Credit Status",
+        compute="_compute_otc_credit",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_approval_count = fields.Integer(
-        compute="_compute_otc_credit_approval_count"
+        compute="_compute_otc_credit_approval_count",
+        groups=INTERNAL_GROUPS,
     )
-    otc_can_edit_credit = fields.Boolean(compute="_compute_otc_can_edit_credit")
+    otc_can_edit_credit = fields.Boolean(
+        groups=INTERNAL_GROUPS, compute="_compute_otc_can_edit_credit"
+    )
 
     @api.depends_context("company")
     def _compute_otc_credit(self):

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
 from ..engine import credit as credit_engine
+from .res_partner import INTERNAL_GROUPS
 
 
 class ServerValue(str):
@@ -48,9 +49,14 @@ class SaleOrder(models.Model):
         string="Credit Check",
         copy=False,
         readonly=True,
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_approval_ids = fields.One2many(
-        "otc.credit.approval", "order_id", string="Credit Approvals", copy=False
+        "otc.credit.approval",
+        "order_id",
+        string="Credit Approvals",
+        copy=False,
+        groups=INTERNAL_GROUPS,
     )
     otc_company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
@@ -59,24 +65,30 @@ class SaleOrder(models.Model):
         string="Total in Company Currency",
         compute="_compute_otc_credit_info",
         currency_field="otc_company_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_partner_credit_limit = fields.Monetary(
         string="Customer Credit Limit",
         compute="_compute_otc_credit_info",
         currency_field="otc_company_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_partner_exposure = fields.Monetary(
         string="Customer Exposure",
         compute="_compute_otc_credit_info",
         currency_field="otc_company_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_partner_available_credit = fields.Monetary(
         string="Available Credit",
         compute="_compute_otc_credit_info",
         currency_field="otc_company_currency_id",
+        groups=INTERNAL_GROUPS,
     )
     otc_credit_warning = fields.Text(
-        string="Credit Warning", compute="_compute_otc_credit_info"
+        string="Credit Warning",
+        compute="_compute_otc_credit_info",
+        groups=INTERNAL_GROUPS,
     )
 
     @api.depends_context("company")

@@ -363,13 +363,15 @@ class OtcCustomerPortal(PortalAccount):
         return request.render("otc_portal.portal_my_balance", values)
 
     def _otc_orders_under_review(self):
-        """The customer's orders waiting for credit review (as the user: the
-        sale order rules of the portal apply)."""
+        """The customer's orders waiting for credit review: the orders the
+        user may read (the sale order rules of the portal apply) whose credit
+        state, an internal field, is read as the system: the portal shows that
+        an order is under review, nothing of the credit check."""
         Order = request.env["sale.order"]
         if not Order.has_access("read"):
             return Order
         customer = self._otc_customer()
-        return Order.search(
+        pending = Order.sudo().search(
             [
                 ("partner_id", "child_of", customer.id),
                 ("otc_credit_state", "=", "pending"),
@@ -377,6 +379,7 @@ class OtcCustomerPortal(PortalAccount):
             ],
             order="date_order desc",
         )
+        return pending.with_env(request.env)._filtered_access("read")
 
     # ------------------------------------------------------------------
     # Invoices to pay

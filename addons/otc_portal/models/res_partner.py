@@ -303,6 +303,8 @@ class ResPartner(models.Model):
                 limit=1,
             )
         )
+        # The settings are internal fields: read them as the portal's system.
+        company = company.sudo()
         return (
             customer.with_company(company).sudo().otc_collector_id
             or line.collector_id

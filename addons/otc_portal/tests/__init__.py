@@ -7,3 +7,5 @@ from . import test_portal_promise
 from . import test_portal_statement
 from . import test_portal_security
 from . import test_portal_tours
+from . import test_odoo_users
+from . import test_access_matrix
