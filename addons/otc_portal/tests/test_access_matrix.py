@@ -36,6 +36,8 @@ ACCESS = {
     "otc.payment.request.line": {"portal": "r---", "salesman": "----", "clerk": "r---", "collector": "rwc-"},
     "otc.payment.request.wizard": {"portal": "----", "salesman": "----", "clerk": "----", "collector": "rwc-"},
     "otc.promise": {"portal": "r---", "salesman": "----", "clerk": "r---", "collector": "rwc-"},
+    "otc.receivable.kpi": {"portal": "----", "salesman": "rwc-", "clerk": "rwc-", "collector": "rwc-"},
+    "otc.receivable.snapshot": {"portal": "----", "salesman": "r---", "clerk": "r---", "collector": "r---"},
     "otc.remittance": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
     "otc.remittance.import": {"portal": "----", "salesman": "----", "clerk": "rwc-", "collector": "rwc-"},
     "otc.remittance.line": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
