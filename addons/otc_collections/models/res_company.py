@@ -42,29 +42,34 @@ class ResCompany(models.Model):
         string="Alert: DSO Above",
         help="Raise an alert when the DSO of the last three months is above this "
         "number of days (0: no alert).",
+        groups="base.group_user",
     )
     otc_alert_cei_below = fields.Float(
         string="Alert: CEI Below",
         help="Raise an alert when the collection effectiveness index of the last "
         "three months is below this percentage (0: no alert).",
+        groups="base.group_user",
     )
     otc_alert_worsening_days = fields.Integer(
         string="Alert: Customer Later By",
         default=10,
         help="Raise an alert when a customer's average days late over the last three "
         "months exceed those of the three months before by more than this (0: no alert).",
+        groups="base.group_user",
     )
     otc_alert_large_amount = fields.Monetary(
         string="Alert: Large Invoice From",
         currency_field="currency_id",
         help="Raise an alert when an invoice of at least this amount is predicted to "
         "be paid late (0: no alert).",
+        groups="base.group_user",
     )
     otc_alert_large_late_days = fields.Integer(
         string="Alert: Predicted Late By",
         default=15,
         help="Days after its due date from which a large invoice's predicted payment "
         "counts as late.",
+        groups="base.group_user",
     )
 
     @api.constrains("otc_aging_buckets")

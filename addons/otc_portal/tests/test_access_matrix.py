@@ -39,6 +39,7 @@ ACCESS = {
     "otc.payment.request.line": {"portal": "r---", "salesman": "----", "clerk": "r---", "collector": "rwc-"},
     "otc.payment.request.wizard": {"portal": "----", "salesman": "----", "clerk": "----", "collector": "rwc-"},
     "otc.promise": {"portal": "r---", "salesman": "----", "clerk": "r---", "collector": "rwc-"},
+    "otc.receivable.alert": {"portal": "----", "salesman": "----", "clerk": "rw--", "collector": "rw--"},
     "otc.receivable.kpi": {"portal": "----", "salesman": "rwc-", "clerk": "rwc-", "collector": "rwc-"},
     "otc.receivable.snapshot": {"portal": "----", "salesman": "r---", "clerk": "r---", "collector": "r---"},
     "otc.remittance": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
