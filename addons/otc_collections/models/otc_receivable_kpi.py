@@ -51,6 +51,44 @@ class OtcReceivableKpi(models.TransientModel):
     overdue_share = fields.Float("Overdue (%)", digits=(16, 1), readonly=True)
     days_to_pay = fields.Float("Average Days to Pay", digits=(16, 1), readonly=True)
     days_late = fields.Float("Average Days Late", digits=(16, 1), readonly=True)
+    dispute_rate = fields.Float(
+        "Disputed Invoices (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Disputes opened in the period per 100 invoices issued in it.",
+    )
+    dispute_days = fields.Float(
+        "Days to Resolve a Dispute",
+        digits=(16, 1),
+        readonly=True,
+        help="Average days from opening to resolution of the disputes closed in the period.",
+    )
+    promises_kept = fields.Float(
+        "Promises Kept (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Promises due in the period that were kept, out of those kept or broken.",
+    )
+    dunning_effect = fields.Float(
+        "Paid within 14 Days of a Reminder (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Amount of the items reminded in the period that was paid within 14 days "
+        "of the reminder, out of the amount reminded.",
+    )
+    cash_auto_rate = fields.Float(
+        "Receipts Applied Automatically (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="Incoming bank statement lines of the period matched automatically, out of "
+        "those that went through cash application.",
+    )
+    cash_days_to_apply = fields.Float(
+        "Days from Receipt to Application",
+        digits=(16, 1),
+        readonly=True,
+        help="Average days from a receipt's bank date to its reconciliation.",
+    )
     previous_dso = fields.Float("DSO, Previous Period", digits=(16, 1), readonly=True)
     previous_cei = fields.Float("CEI, Previous Period", digits=(16, 1), readonly=True)
     undefined = fields.Char(
@@ -180,6 +218,163 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return figures, kpi_engine.period_kpis(figures)
 
+    def _otc_one(self, query):
+        self.env.cr.execute(query)
+        return self.env.cr.fetchone()
+
+    def _otc_ratios(self, date_from, date_to):
+        """Collections ratios of the period (``None`` when nothing to measure)."""
+        company = self.company_id.id
+        partners = self._otc_partner_filter()
+        invoices, disputes = self._otc_one(
+            SQL(
+                """
+                SELECT (SELECT COUNT(*) FROM account_move m
+                          JOIN res_partner p ON p.id = m.partner_id
+                          JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                         WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice'
+                           AND m.state = 'posted'
+                           AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s
+                           AND %(partners)s),
+                       (SELECT COUNT(*) FROM otc_dispute d
+                          JOIN res_partner cp ON cp.id = d.partner_id
+                         WHERE d.company_id = %(company)s
+                           AND d.create_date::date BETWEEN %(date_from)s AND %(date_to)s
+                           AND %(partners)s)
+                """,
+                company=company,
+                date_from=date_from,
+                date_to=date_to,
+                partners=partners,
+            )
+        )
+        (dispute_days,) = self._otc_one(
+            SQL(
+                """
+                SELECT AVG(EXTRACT(EPOCH FROM d.resolved_on - d.create_date) / 86400.0)
+                  FROM otc_dispute d
+                  JOIN res_partner cp ON cp.id = d.partner_id
+                 WHERE d.company_id = %s AND d.state IN ('resolved', 'rejected')
+                   AND d.resolved_on::date BETWEEN %s AND %s AND %s
+                """,
+                company,
+                date_from,
+                date_to,
+                partners,
+            )
+        )
+        kept, broken = self._otc_one(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE pr.state = 'kept'),
+                       COUNT(*) FILTER (WHERE pr.state = 'broken')
+                  FROM otc_promise pr
+                  JOIN res_partner cp ON cp.id = pr.partner_id
+                 WHERE pr.company_id = %s AND pr.promise_date BETWEEN %s AND %s AND %s
+                """,
+                company,
+                date_from,
+                date_to,
+                partners,
+            )
+        )
+        reminded, paid = self._otc_one(
+            SQL(
+                """
+                SELECT COALESCE(SUM(cl.residual), 0),
+                       COALESCE(SUM(LEAST(cl.residual, (
+                           SELECT COALESCE(SUM(apr.amount), 0)
+                             FROM account_partial_reconcile apr
+                            WHERE apr.debit_move_id = cl.move_line_id
+                              AND apr.max_date BETWEEN c.date AND c.date + 14))), 0)
+                  FROM otc_dunning_communication_line cl
+                  JOIN otc_dunning_communication c ON c.id = cl.communication_id
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                 WHERE c.company_id = %s AND c.state = 'sent'
+                   AND c.date BETWEEN %s AND %s AND %s
+                """,
+                company,
+                date_from,
+                date_to,
+                partners,
+            )
+        )
+        auto, applied, days_to_apply = self._otc_one(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE st.otc_match_state = 'auto'),
+                       COUNT(*) FILTER (WHERE st.otc_match_state IS NOT NULL),
+                       AVG((SELECT MAX(apr.create_date)::date
+                              FROM account_move_line l
+                              JOIN account_partial_reconcile apr
+                                ON l.id IN (apr.debit_move_id, apr.credit_move_id)
+                             WHERE l.move_id = st.move_id) - st_move.date)
+                          FILTER (WHERE st.otc_match_state IN ('auto', 'manual'))
+                  FROM account_bank_statement_line st
+                  JOIN account_move st_move ON st_move.id = st.move_id
+                 WHERE st.company_id = %s AND st.amount > 0
+                   AND st_move.date BETWEEN %s AND %s
+                """,
+                company,
+                date_from,
+                date_to,
+            )
+        )
+        return {
+            "dispute_rate": kpi_engine.ratio(disputes, invoices),
+            "dispute_days": dispute_days,
+            "promises_kept": kpi_engine.ratio(kept, kept + broken),
+            "dunning_effect": kpi_engine.ratio(paid, reminded),
+            "cash_auto_rate": kpi_engine.ratio(auto, applied),
+            "cash_days_to_apply": days_to_apply,
+        }
+
+    def _otc_fx_exposure(self):
+        """Open receivables in foreign currencies, booked vs at today's rate."""
+        self.env["account.move.line"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT cur.name, aml.currency_id, SUM(aml.amount_residual_currency),
+                       SUM(aml.amount_residual)
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN res_currency cur ON cur.id = aml.currency_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                 WHERE aml.company_id = %s AND aml.parent_state = 'posted'
+                   AND acc.account_type = 'asset_receivable' AND NOT aml.reconciled
+                   AND aml.currency_id != %s AND %s
+              GROUP BY 1, 2
+                """,
+                self.company_id.id,
+                self.company_id.currency_id.id,
+                self._otc_partner_filter(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        company_currency = self.company_id.currency_id
+        today = fields.Date.context_today(self)
+        rates = {
+            name: self.env["res.currency"]
+            .browse(currency_id)
+            ._get_conversion_rate(
+                self.env["res.currency"].browse(currency_id),
+                company_currency,
+                self.company_id,
+                today,
+            )
+            for name, currency_id, _a, _b in rows
+        }
+        return kpi_engine.fx_exposure(
+            [
+                kpi_engine.OpenForeign(name, amount, booked)
+                for name, _cid, amount, booked in rows
+            ],
+            rates,
+            company_currency.rounding,
+        )
+
     # ------------------------------------------------------------ actions
     def action_compute(self):
         self.ensure_one()
@@ -191,6 +386,7 @@ class OtcReceivableKpi(models.TransientModel):
         _prev_figures, previous = self._otc_period(prev_to - length, prev_to)
         pattern = self._otc_payment_sums(self.date_from, self.date_to)
         values = {
+            **self._otc_ratios(self.date_from, self.date_to),
             "dso": kpis.dso,
             "dso_countback": kpis.dso_countback,
             "best_dso": kpis.best_dso,
@@ -435,6 +631,28 @@ class OtcReceivableKpi(models.TransientModel):
                     "total": total,
                 }
                 for pid, overdue, total in top
+            ],
+            "fx": [
+                {
+                    "currency": fx.currency,
+                    "amount_currency": fx.amount_currency,
+                    "booked": fx.booked,
+                    "at_today": fx.at_today,
+                    "unrealised": fx.unrealised,
+                }
+                for fx in report._otc_fx_exposure()
+            ],
+            "ratios": [
+                {"key": key, "label": report._fields[key].string, "value": report[key]}
+                for key in (
+                    "dispute_rate",
+                    "dispute_days",
+                    "promises_kept",
+                    "dunning_effect",
+                    "cash_auto_rate",
+                    "cash_days_to_apply",
+                )
+                if report._fields[key].string not in undefined
             ],
             "worsening": [
                 {

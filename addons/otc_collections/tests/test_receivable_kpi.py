@@ -1,6 +1,6 @@
-from datetime import date
+from datetime import date, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -41,10 +41,11 @@ class TestReceivableKpi(OtcCreditCommon):
         )._create_payments()
 
     @classmethod
-    def _invoice(cls, partner, amount, invoice_date, due):
+    def _invoice(cls, partner, amount, invoice_date, due, currency=None):
         move = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
+                "currency_id": (currency or cls.company.currency_id).id,
                 "partner_id": partner.id,
                 "invoice_date": invoice_date,
                 "invoice_date_due": due,
@@ -227,3 +228,49 @@ class TestReceivableKpi(OtcCreditCommon):
             [row["partner_id"] for row in own["top_overdue"]], [self.other.id]
         )
         self.assertEqual(own["forecast"], [])
+
+    def test_fx_exposure(self):
+        today = fields.Date.to_string(self.today)
+        eur = self.setup_other_currency(
+            "EUR", rates=[("2025-01-01", 2.0), (today, 4.0)]
+        )
+        self._invoice(self.customer, 100.0, date(2025, 3, 1), date(2025, 3, 31), eur)
+        report = self.env["otc.receivable.kpi"].create({})
+        (fx,) = report._otc_fx_exposure()
+        # 100 EUR booked at 2 per unit (50), worth 25 at today's 4 per unit
+        self.assertEqual(fx.currency, "EUR")
+        self.assertAlmostEqual(fx.amount_currency, 100.0)
+        self.assertAlmostEqual(fx.booked, 50.0)
+        self.assertAlmostEqual(fx.at_today, 25.0)
+        self.assertAlmostEqual(fx.unrealised, -25.0)
+
+    def test_collection_ratios(self):
+        invoice = self._invoice(self.customer, 80.0, self.today, self.today)
+        self.env["otc.dispute"].create(
+            {
+                "move_id": invoice.id,
+                "disputed_amount": 10.0,
+                "reason_id": self.env["otc.dispute.reason"].search([], limit=1).id,
+            }
+        )
+        Promise = self.env["otc.promise"]
+        for state in ("kept", "broken", "kept"):
+            promise = Promise.create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "move_ids": [(6, 0, invoice.ids)],
+                    "promise_date": self.today,
+                    "amount": 10.0,
+                }
+            )
+            promise.sudo().state = state
+        form = Form(self.env["otc.receivable.kpi"])
+        form.date_from = self.today - timedelta(days=30)
+        form.date_to = self.today
+        report = form.save()
+        report.action_compute()
+        # one invoice issued in the period, disputed
+        self.assertAlmostEqual(report.dispute_rate, 100.0)
+        self.assertAlmostEqual(report.promises_kept, 200 / 3, places=1)
+        self.assertIn("Days to Resolve a Dispute", report.undefined.split("; "))
