@@ -157,10 +157,7 @@ class OtcReceivableSnapshot(models.Model):
     def _otc_missing_month_ends(self, company, months=BACKFILL_MONTHS, today=None):
         """Past month-ends of the last ``months`` months without a snapshot."""
         today = today or fields.Date.context_today(self)
-        first = today.replace(day=1)
-        wanted = [first - timedelta(days=1)]
-        for _i in range(months - 1):
-            wanted.append(wanted[-1].replace(day=1) - timedelta(days=1))
+        wanted = self._otc_month_ends(today.replace(day=1) - timedelta(days=1), months)
         self.env.cr.execute(
             SQL(
                 "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
