@@ -141,10 +141,15 @@ def create_sql_objects(env):
 
 
 def drop_sql_objects(env):
-    """Drop everything :func:`create_sql_objects` made (the Credit Control
-    view goes with its model)."""
+    """Drop everything :func:`create_sql_objects` made.
+
+    The Credit Control view reads the summary: it goes first (Odoo would drop
+    it with its model, but only after this hook, and the tables cannot be
+    dropped while it exists).
+    """
     env.cr.execute(
         """
+        DROP VIEW IF EXISTS otc_credit_control CASCADE;
         DROP TRIGGER IF EXISTS otc_open_item_summary ON account_move_line;
         DROP FUNCTION IF EXISTS otc_credit_exposure(int[], int, date);
         DROP FUNCTION IF EXISTS otc_open_item_summary_trigger();

@@ -6,6 +6,7 @@ from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from ..hooks import uninstall_hook
 from .common import OtcCreditCommon
 
 TIMEOUT = 8
@@ -199,6 +200,33 @@ class TestOpenItemSummary(OtcCreditCommon):
         self.assertEqual(Exposure._open_item_differences(), [])
         self.assertEqual(self.exposure().receivable, invoice.amount_total)
         self.assertEqual(self.exposure().overdue_amount, 0)
+
+    def test_uninstall_hook_drops_what_it_made(self):
+        class Rollback(Exception):
+            pass
+
+        def exists():
+            self.env.cr.execute(
+                """
+                SELECT to_regclass('otc_open_item_summary') IS NOT NULL,
+                       to_regclass('otc_open_item_delta') IS NOT NULL,
+                       to_regclass('otc_credit_control') IS NOT NULL,
+                       EXISTS (SELECT 1 FROM pg_trigger
+                                WHERE tgname = 'otc_open_item_summary'),
+                       EXISTS (SELECT 1 FROM pg_proc
+                                WHERE proname IN ('otc_credit_exposure',
+                                                  'otc_open_item_summary_trigger'))
+                """
+            )
+            return self.env.cr.fetchone()
+
+        self.assertEqual(exists(), (True,) * 5)
+        # DDL is transactional: dropped inside a savepoint, then rolled back
+        with self.assertRaises(Rollback), self.env.cr.savepoint():
+            uninstall_hook(self.env)
+            self.assertEqual(exists(), (False,) * 5)
+            raise Rollback()
+        self.assertEqual(exists(), (True,) * 5)
 
     def test_menu_action_for_ar_managers_only(self):
         action = self.env.ref("otc_order_to_cash.otc_open_item_summary_check_action")
