@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -25,6 +26,7 @@ class OtcReceivableKpi(models.TransientModel):
     """
 
     _name = "otc.receivable.kpi"
+    _inherit = ["otc.xlsx.mixin"]
     _description = "Receivables KPIs"
 
     company_id = fields.Many2one(
@@ -418,6 +420,100 @@ class OtcReceivableKpi(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    def _otc_kpi_rows(self):
+        """(label, value, previous value) of every KPI on the screen."""
+        previous = {"dso": self.previous_dso, "cei": self.previous_cei}
+        undefined = set((self.undefined or "").split("; "))
+        names = [
+            "dso",
+            "dso_countback",
+            "best_dso",
+            "add",
+            "cei",
+            "overdue_share",
+            "days_to_pay",
+            "days_late",
+            "dispute_rate",
+            "dispute_days",
+            "promises_kept",
+            "dunning_effect",
+            "cash_auto_rate",
+            "cash_days_to_apply",
+            "opening_ar",
+            "credit_sales",
+            "closing_ar",
+            "closing_current_ar",
+        ]
+        rows = []
+        for name in names:
+            label = self._fields[name]._description_string(self.env)
+            value = None if label in undefined else self[name]
+            rows.append((label, value, previous.get(name)))
+        return rows
+
+    def action_export_xlsx(self):
+        """The KPI table, the aging and the foreign currencies as a spreadsheet."""
+        self.ensure_one()
+        self.action_compute()
+        aging, _top = self._otc_by_bucket_and_customer()
+        buffer = io.BytesIO()
+        workbook = self._otc_workbook(buffer)
+        bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
+        number = workbook.add_format({"num_format": "#,##0.0"})
+        sheet = workbook.add_worksheet(self.env._("KPIs"))
+        sheet.write_row(0, 0, [self.env._("Company"), self.company_id.name])
+        sheet.write_row(
+            1, 0, [self.env._("Period"), f"{self.date_from} - {self.date_to}"]
+        )
+        sheet.write_row(
+            3,
+            0,
+            [self.env._("KPI"), self.env._("Value"), self.env._("Previous Period")],
+            bold,
+        )
+        for row, (label, value, previous) in enumerate(self._otc_kpi_rows(), start=4):
+            sheet.write_string(row, 0, label)
+            if value is None:
+                sheet.write_string(row, 1, self.env._("n/a"))
+            else:
+                sheet.write_number(row, 1, value, number)
+            if previous is not None:
+                sheet.write_number(row, 2, previous, number)
+        sheet.set_column(0, 0, 38)
+        sheet.set_column(1, 2, 16)
+        sheet = workbook.add_worksheet(self.env._("Aging"))
+        sheet.write_row(
+            0, 0, [self.env._("Bucket"), self.env._("Open at %s", self.date_to)], bold
+        )
+        for row, bucket in enumerate(aging, start=1):
+            sheet.write_string(row, 0, bucket["label"])
+            sheet.write_number(row, 1, bucket["amount"], number)
+        sheet = workbook.add_worksheet(self.env._("Currencies"))
+        sheet.write_row(
+            0,
+            0,
+            [
+                self.env._("Currency"),
+                self.env._("Open"),
+                self.env._("Booked"),
+                self.env._("At Today's Rate"),
+                self.env._("Unrealised"),
+            ],
+            bold,
+        )
+        for row, fx in enumerate(self._otc_fx_exposure(), start=1):
+            sheet.write_string(row, 0, fx.currency)
+            sheet.write_row(
+                row,
+                1,
+                [fx.amount_currency, fx.booked, fx.at_today, fx.unrealised],
+                number,
+            )
+        workbook.close()
+        return self._otc_download(
+            buffer.getvalue(), f"receivables_kpis_{self.date_from}_{self.date_to}.xlsx"
+        )
 
     def action_open_snapshots(self):
         """The stored snapshots behind the trend, as a pivot."""

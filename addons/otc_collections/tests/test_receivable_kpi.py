@@ -1,4 +1,8 @@
+import base64
+import io
 from datetime import date, timedelta
+
+from openpyxl import load_workbook
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
@@ -274,3 +278,21 @@ class TestReceivableKpi(OtcCreditCommon):
         self.assertAlmostEqual(report.dispute_rate, 100.0)
         self.assertAlmostEqual(report.promises_kept, 200 / 3, places=1)
         self.assertIn("Days to Resolve a Dispute", report.undefined.split("; "))
+
+    def test_xlsx_export(self):
+        self.customer.name = '=HYPERLINK("http://evil")'
+        form = Form(self.env["otc.receivable.kpi"])
+        form.date_from = date(2025, 2, 1)
+        form.date_to = date(2025, 3, 31)
+        report = form.save()
+        action = report.action_export_xlsx()
+        self.assertIn("download=true", action["url"])
+        book = load_workbook(io.BytesIO(base64.b64decode(report.file)))
+        kpis = {
+            row[0]: row[1]
+            for row in book["KPIs"].iter_rows(min_row=5, values_only=True)
+        }
+        self.assertAlmostEqual(kpis["DSO"], 59.0, places=1)
+        self.assertAlmostEqual(kpis["Closing Receivables"], 800.0)
+        aging = dict(book["Aging"].iter_rows(min_row=2, values_only=True))
+        self.assertAlmostEqual(aging["1-30"], 800.0)
