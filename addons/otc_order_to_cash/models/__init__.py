@@ -17,3 +17,11 @@ from . import account_bank_statement_line
 from . import otc_remittance_mapping
 from . import otc_remittance
 from . import otc_remittance_line
+from . import product_category
+from . import otc_return_reason
+from . import otc_return
+from . import otc_return_line
+from . import stock_move
+from . import stock_picking
+from . import account_move
+from . import account_move_line

@@ -82,6 +82,13 @@ class ResCompany(models.Model):
         "the first user of the Credit Manager group does.",
         groups="base.group_user",
     )
+    otc_return_window_days = fields.Integer(
+        string="Return Window (days)",
+        default=30,
+        help="Days after delivery within which a customer may return goods; a "
+        "later return needs a Credit Manager's approval. 0: no window. Product "
+        "categories may set their own.",
+    )
 
     # cash application
     otc_cash_auto_match = fields.Boolean(

@@ -37,6 +37,9 @@ class ResConfigSettings(models.TransientModel):
     otc_credit_manager_id = fields.Many2one(
         related="company_id.otc_credit_manager_id", readonly=False
     )
+    otc_return_window_days = fields.Integer(
+        related="company_id.otc_return_window_days", readonly=False
+    )
     otc_cash_auto_match = fields.Boolean(
         related="company_id.otc_cash_auto_match", readonly=False
     )

@@ -61,6 +61,17 @@ class SaleOrder(models.Model):
     otc_company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
     )
+    otc_return_ids = fields.One2many(
+        "otc.return",
+        "sale_order_id",
+        string="Returns",
+        copy=False,
+        groups="sales_team.group_sale_salesman,otc_order_to_cash.group_otc_ar_clerk",
+    )
+    otc_return_count = fields.Integer(
+        compute="_compute_otc_return_count",
+        groups="sales_team.group_sale_salesman,otc_order_to_cash.group_otc_ar_clerk",
+    )
     otc_amount_company = fields.Monetary(
         string="Total in Company Currency",
         compute="_compute_otc_credit_info",
@@ -529,4 +540,29 @@ class SaleOrder(models.Model):
         )
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {}
+        return action
+
+    @api.depends("otc_return_ids")
+    def _compute_otc_return_count(self):
+        for order in self:
+            order.otc_return_count = len(order.otc_return_ids)
+
+    def action_otc_create_return(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return Authorisation"),
+            "res_model": "otc.return",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {"default_sale_order_id": self.id},
+        }
+
+    def action_otc_view_returns(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_order_to_cash.otc_return_action"
+        )
+        action["domain"] = [("sale_order_id", "=", self.id)]
+        action["context"] = {"default_sale_order_id": self.id}
         return action

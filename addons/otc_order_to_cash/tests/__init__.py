@@ -13,3 +13,4 @@ from . import test_batch
 from . import test_open_item_summary
 from . import test_remittance
 from . import test_tours
+from . import test_returns

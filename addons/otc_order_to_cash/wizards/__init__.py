@@ -4,3 +4,4 @@ from . import otc_credit_hold_wizard
 from . import otc_credit_control_export
 from . import otc_cash_pick_wizard
 from . import otc_remittance_import
+from . import otc_return_refuse_wizard
