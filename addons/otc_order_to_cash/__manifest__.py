@@ -40,6 +40,7 @@
         "views/otc_return_reason_views.xml",
         "views/otc_return_views.xml",
         "wizards/otc_return_refuse_wizard_views.xml",
+        "wizards/otc_picking_hold_release_wizard_views.xml",
         "views/stock_picking_views.xml",
         "views/account_move_views.xml",
         "views/product_category_views.xml",

@@ -17,4 +17,5 @@ from . import otc_receivable_kpi
 from . import otc_payment_prediction
 from . import otc_cash_forecast
 from . import otc_cash_forecast_line
+from . import otc_return
 from . import otc_receivable_alert

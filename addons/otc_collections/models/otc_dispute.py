@@ -73,6 +73,14 @@ class OtcDispute(models.Model):
     )
     is_late = fields.Boolean(compute="_compute_is_late")
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
+    otc_return_id = fields.Many2one(
+        "otc.return",
+        string="Resolved by Return",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_user",
+    )
     resolution_note = fields.Text(readonly=True, tracking=True)
     resolved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     resolved_on = fields.Datetime(readonly=True, copy=False)

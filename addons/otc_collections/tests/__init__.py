@@ -7,5 +7,6 @@ from . import test_statement
 from . import test_tours
 from . import test_receivable_kpi
 from . import test_payment_prediction
+from . import test_return_dispute
 from . import test_receivable_alert
 from . import test_access

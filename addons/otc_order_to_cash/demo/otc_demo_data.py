@@ -262,3 +262,94 @@ class OtcDemoData(models.AbstractModel):
             ]
         )
         statement.line_ids.with_company(company)._otc_match_lines()
+
+    @api.model
+    def _create_returns_demo(self):
+        """Returns in several states on a delivered and invoiced order.
+
+        Written in Python because they need real deliveries and invoices (the
+        company's warehouse and chart of accounts)."""
+        company = self.env.ref("base.main_company")
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        if not warehouse or not env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+        ):
+            return
+        product = env["product.product"].create(
+            {
+                "name": "Returnable Demo Chair",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 120.0,
+                "invoice_policy": "delivery",
+                "taxes_id": [Command.clear()],
+            }
+        )
+        env["stock.quant"]._update_available_quantity(
+            product, warehouse.lot_stock_id, 50
+        )
+        customer = env["res.partner"].create(
+            {
+                "name": "Riverside Outfitters (returns)",
+                "is_company": True,
+                "email": "riverside@example.com",
+            }
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": product.id, "product_uom_qty": 10, "tax_id": []}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        delivery = order.picking_ids
+        delivery.move_ids.write({"quantity": 10, "picked": True})
+        delivery._action_done()
+        order._create_invoices().action_post()
+        line = order.order_line
+
+        def make(qty, reason_xmlid, note):
+            return env["otc.return"].create(
+                {
+                    "sale_order_id": order.id,
+                    "customer_note": note,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "sale_line_id": line.id,
+                                "quantity": qty,
+                                "reason_id": env.ref(reason_xmlid).id,
+                            }
+                        )
+                    ],
+                }
+            )
+
+        prefix = "otc_order_to_cash.otc_return_reason_"
+        make(1, prefix + "not_needed", "We ordered one too many.")
+        make(1, prefix + "defective", "One leg is cracked.").action_request()
+        refused = make(1, prefix + "not_needed", "Changed our mind.")
+        refused.action_request()
+        refused._otc_refuse("Custom colour: not returnable.")
+        approved = make(2, prefix + "wrong_item", "Blue instead of green.")
+        approved.action_request()
+        approved.action_approve()
+        received = make(2, prefix + "defective", "Wobbly seats.")
+        received.action_request()
+        received.action_approve()
+        receipt = received.return_picking_ids
+        receipt.move_ids.write({"quantity": 2, "picked": True})
+        receipt._action_done()
+        received.action_credit()
+        kept = make(1, prefix + "damaged", "Crushed in transit, photo attached.")
+        kept.action_request()
+        kept.action_approve()
+        kept.action_credit()
+        kept.action_done()

@@ -10,4 +10,5 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         copy=False,
         readonly=True,
+        groups="sales_team.group_sale_salesman,otc_order_to_cash.group_otc_ar_clerk",
     )

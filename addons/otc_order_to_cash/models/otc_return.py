@@ -86,6 +86,25 @@ class OtcReturn(models.Model):
     line_ids = fields.One2many(
         "otc.return.line", "return_id", string="Lines", copy=True
     )
+    settle_method = fields.Selection(
+        [("refund", "Refund to the Customer"), ("credit", "Keep as Customer Credit")],
+        string="Settle by",
+        default=lambda self: self.env.company.otc_return_settle_default or "refund",
+        required=True,
+        tracking=True,
+        help="What becomes of a credit note the invoice no longer needs (it was "
+        "paid): refunded, or kept on the customer's account.",
+    )
+    replacement_picking_ids = fields.Many2many(
+        "stock.picking",
+        "otc_return_replacement_picking_rel",
+        string="Replacements",
+        readonly=True,
+        copy=False,
+    )
+    refund_payment_ids = fields.Many2many(
+        "account.payment", string="Refunds", readonly=True, copy=False
+    )
     customer_note = fields.Text(string="Customer's Comment")
     refuse_reason = fields.Text(
         string="Refusal Reason",
@@ -730,6 +749,190 @@ class OtcReturn(models.Model):
         )
         return refund
 
+    # --------------------------------------------------------------- replace
+    def action_replace(self):
+        """Send the same products again at no charge instead of a credit: a
+        procurement on the order line, as Odoo's return wizard does for an
+        exchange, so the new delivery counts as delivered on the order again
+        (the receipt lowered it) and nothing is invoiced twice."""
+        if not self._otc_is_approver():
+            raise AccessError(
+                self.env._("Only the AR team or a sales manager may replace returns.")
+            )
+        for ret in self:
+            if ret.state not in ("approved", "received") or ret.credit_note_ids:
+                raise UserError(
+                    self.env._(
+                        "Return %s: only an approved return without credit note can "
+                        "be replaced.",
+                        ret.name,
+                    )
+                )
+            lines = ret.line_ids.filtered("goods_back")
+            if not lines or lines != ret.line_ids:
+                raise UserError(
+                    self.env._(
+                        "Return %s: only goods that come back can be replaced; "
+                        "credit the others.",
+                        ret.name,
+                    )
+                )
+            order = ret.sale_order_id.sudo()
+            before = order.picking_ids
+            procurements = []
+            for line in lines:
+                sol = line.sale_line_id.sudo()
+                values = sol._prepare_procurement_values(
+                    group_id=order.procurement_group_id
+                )
+                procurements.append(
+                    self.env["procurement.group"].Procurement(
+                        sol.product_id,
+                        line.quantity,
+                        sol.product_uom,
+                        order.partner_shipping_id.property_stock_customer,
+                        sol.product_id.display_name,
+                        ret.name,
+                        order.company_id,
+                        values,
+                    )
+                )
+            self.env["procurement.group"].sudo().with_company(order.company_id).run(
+                procurements
+            )
+            new = order.picking_ids - before
+            ret._otc_set(
+                {
+                    "state": "replaced",
+                    "replacement_picking_ids": [Command.link(p.id) for p in new],
+                }
+            )
+            ret._otc_notify_customer(
+                self.env._(
+                    "Your return %s is replaced: the products are sent to you again.",
+                    ret.name,
+                )
+            )
+        return True
+
+    # ---------------------------------------------------------------- refund
+    def action_refund(self):
+        """Pay back what the credit notes leave open (the invoice was paid):
+        through the payment provider that took the payment when it refunds,
+        else by an outgoing payment; either is reconciled with the credit note."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(self.env._("Only invoicing users may refund a return."))
+        for ret in self:
+            if ret.state != "credited":
+                raise UserError(self.env._("Return %s is not credited.", ret.name))
+            notes = ret.credit_note_ids.filtered(
+                lambda m: (
+                    m.state == "posted" and not m.currency_id.is_zero(m.amount_residual)
+                )
+            )
+            if not notes:
+                raise UserError(
+                    self.env._(
+                        "Return %s: the credit notes are settled, nothing to refund.",
+                        ret.name,
+                    )
+                )
+            payments = self.env["account.payment"]
+            for note in notes:
+                payments |= ret._otc_refund_credit_note(note)
+            ret._otc_set(
+                {
+                    "state": "refunded",
+                    "refund_payment_ids": [Command.link(p.id) for p in payments],
+                }
+            )
+            ret._otc_notify_customer(
+                self.env._(
+                    "Your return %(name)s is refunded: %(amount)s.",
+                    name=ret.name,
+                    amount=", ".join(
+                        format_amount(self.env, p.amount, p.currency_id)
+                        for p in payments
+                    ),
+                )
+            )
+        return True
+
+    def _otc_refund_transaction(self, note):
+        """The online payment of the credited invoice the provider can refund
+        for the credit note's amount, if any."""
+        invoice = note.reversed_entry_id.sudo()
+        amount = note.amount_residual
+        for tx in invoice.transaction_ids.filtered(
+            lambda t: t.state == "done" and t.operation != "refund"
+        ).sorted("id", reverse=True):
+            support = tx.provider_id.support_refund
+            if tx.currency_id != note.currency_id or support not in (
+                "partial",
+                "full_only",
+            ):
+                continue
+            refunded = -sum(
+                tx.child_transaction_ids.filtered(
+                    lambda c: c.operation == "refund" and c.state != "error"
+                ).mapped("amount")
+            )
+            left = tx.amount - refunded
+            if note.currency_id.compare_amounts(amount, left) > 0:
+                continue
+            if support == "full_only" and note.currency_id.compare_amounts(
+                amount, tx.amount
+            ):
+                continue
+            return tx
+        return self.env["payment.transaction"]
+
+    def _otc_refund_credit_note(self, note):
+        amount = note.amount_residual
+        tx = self._otc_refund_transaction(note)
+        if tx:
+            refund_tx = tx._send_refund_request(amount_to_refund=amount)
+            if refund_tx.state == "done" and not refund_tx.is_post_processed:
+                # Confirmed at once: its payment now rather than at the next
+                # run of the post-processing job, so it settles the credit note.
+                refund_tx._post_process()
+            payment = refund_tx.payment_id
+            if not payment:
+                # Confirmed later by the provider: its payment is then matched
+                # with the credit note by hand.
+                self.message_post(
+                    body=self.env._(
+                        "Refund of %(amount)s requested from %(provider)s (%(ref)s); "
+                        "match its payment with the credit note when it is confirmed.",
+                        amount=format_amount(self.env, amount, note.currency_id),
+                        provider=tx.provider_id.name,
+                        ref=refund_tx.reference,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                return payment
+        else:
+            wizard = (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=note.ids)
+                .create({"payment_date": fields.Date.context_today(self)})
+            )
+            payment = wizard._create_payments()
+        if payment.move_id:
+            open_lines = (note.line_ids | payment.move_id.line_ids).filtered(
+                lambda aml: (
+                    aml.account_id.account_type == "asset_receivable"
+                    and not aml.reconciled
+                )
+            )
+            if open_lines.move_id == note | payment.move_id:
+                open_lines.reconcile()
+        else:
+            # A payment without journal entry (no outstanding account on the
+            # journal) settles the credit note by Odoo 18's payment matching.
+            payment.sudo().invoice_ids = [Command.link(note.id)]
+        return payment
+
     # ---------------------------------------------------------------- views
     def action_view_return_pickings(self):
         self.ensure_one()
@@ -769,95 +972,3 @@ class OtcReturn(models.Model):
             "res_id": self.sale_order_id.id,
             "view_mode": "form",
         }
-
-    # ------------------------------------------------------------------ demo
-    @api.model
-    def _otc_create_demo_data(self):
-        """Returns in several states on a delivered and invoiced order.
-
-        Written in Python because they need real deliveries and invoices (the
-        company's warehouse and chart of accounts)."""
-        company = self.env.ref("base.main_company")
-        env = self.env(context=dict(self.env.context, allowed_company_ids=[company.id]))
-        warehouse = env["stock.warehouse"].search(
-            [("company_id", "=", company.id)], limit=1
-        )
-        if not warehouse or not env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-        ):
-            return
-        product = env["product.product"].create(
-            {
-                "name": "Returnable Demo Chair",
-                "type": "consu",
-                "is_storable": True,
-                "list_price": 120.0,
-                "invoice_policy": "delivery",
-                "taxes_id": [Command.clear()],
-            }
-        )
-        env["stock.quant"]._update_available_quantity(
-            product, warehouse.lot_stock_id, 50
-        )
-        customer = env["res.partner"].create(
-            {
-                "name": "Riverside Outfitters (returns)",
-                "is_company": True,
-                "email": "riverside@example.com",
-            }
-        )
-        order = env["sale.order"].create(
-            {
-                "partner_id": customer.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": product.id, "product_uom_qty": 10, "tax_id": []}
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        delivery = order.picking_ids
-        delivery.move_ids.write({"quantity": 10, "picked": True})
-        delivery._action_done()
-        order._create_invoices().action_post()
-        line = order.order_line
-
-        def make(qty, reason_xmlid, note):
-            return env["otc.return"].create(
-                {
-                    "sale_order_id": order.id,
-                    "customer_note": note,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "sale_line_id": line.id,
-                                "quantity": qty,
-                                "reason_id": env.ref(reason_xmlid).id,
-                            }
-                        )
-                    ],
-                }
-            )
-
-        prefix = "otc_order_to_cash.otc_return_reason_"
-        make(1, prefix + "not_needed", "We ordered one too many.")
-        make(1, prefix + "defective", "One leg is cracked.").action_request()
-        refused = make(1, prefix + "not_needed", "Changed our mind.")
-        refused.action_request()
-        refused._otc_refuse("Custom colour: not returnable.")
-        approved = make(2, prefix + "wrong_item", "Blue instead of green.")
-        approved.action_request()
-        approved.action_approve()
-        received = make(2, prefix + "defective", "Wobbly seats.")
-        received.action_request()
-        received.action_approve()
-        receipt = received.return_picking_ids
-        receipt.move_ids.write({"quantity": 2, "picked": True})
-        receipt._action_done()
-        received.action_credit()
-        kept = make(1, prefix + "damaged", "Crushed in transit, photo attached.")
-        kept.action_request()
-        kept.action_approve()
-        kept.action_credit()
-        kept.action_done()

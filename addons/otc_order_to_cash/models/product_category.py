@@ -8,4 +8,5 @@ class ProductCategory(models.Model):
         string="Return Window (days)",
         help="Days after delivery within which products of this category may be "
         "returned without a Credit Manager. 0: the company's window applies.",
+        groups="base.group_user",
     )

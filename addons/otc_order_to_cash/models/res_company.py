@@ -82,12 +82,23 @@ class ResCompany(models.Model):
         "the first user of the Credit Manager group does.",
         groups="base.group_user",
     )
+    otc_return_settle_default = fields.Selection(
+        [("refund", "Refund to the Customer"), ("credit", "Keep as Customer Credit")],
+        string="Settle Paid Returns by",
+        default="refund",
+        help="When the returned goods were already paid for: refund the credit "
+        "note (through the payment provider when the invoice was paid online and "
+        "the provider refunds, else an outgoing payment) or keep it as credit on "
+        "the customer's account. Each return may choose otherwise.",
+        groups="base.group_user",
+    )
     otc_return_window_days = fields.Integer(
         string="Return Window (days)",
         default=30,
         help="Days after delivery within which a customer may return goods; a "
         "later return needs a Credit Manager's approval. 0: no window. Product "
         "categories may set their own.",
+        groups="base.group_user",
     )
 
     # cash application

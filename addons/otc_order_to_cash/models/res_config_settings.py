@@ -40,6 +40,9 @@ class ResConfigSettings(models.TransientModel):
     otc_return_window_days = fields.Integer(
         related="company_id.otc_return_window_days", readonly=False
     )
+    otc_return_settle_default = fields.Selection(
+        related="company_id.otc_return_settle_default", readonly=False
+    )
     otc_cash_auto_match = fields.Boolean(
         related="company_id.otc_cash_auto_match", readonly=False
     )

@@ -14,3 +14,5 @@ from . import test_open_item_summary
 from . import test_remittance
 from . import test_tours
 from . import test_returns
+from . import test_delivery_hold
+from . import test_return_refund
