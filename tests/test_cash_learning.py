@@ -7,6 +7,7 @@ import pytest
 from conftest import load_engine
 
 learning = load_engine("otc_order_to_cash", "learning")
+matching = load_engine("otc_order_to_cash", "matching")
 
 
 def matches(pattern, text):
@@ -63,3 +64,50 @@ def test_keys():
 def test_conflicts():
     facts = [("a", 1), ("a", 2), ("b", 1), ("b", 1)]
     assert learning.conflicts(facts) == {"a"}
+
+
+# payer patterns run on labels the payer writes: only a safe form is used -----------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(a+)+$",  # nested repeat: exponential backtracking
+        r"(a|aa)*b",  # alternative inside a repeat
+        r"(x+x+)+y",
+        r"(\w)\1",  # back-reference
+        r"\W*\W*\W*x",  # three open-ended repeats: cubic in the label length
+        "A" * 201,
+        "[",
+        "",
+    ],
+)
+def test_unsafe_patterns_are_refused(pattern):
+    assert learning.pattern_problem(pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"KD-?NR\s*\d{6}", r"CUST\s*\d+", r"(?i)contract c-\d{4}", r"\bABC\d{4}\b"],
+)
+def test_usual_patterns_are_accepted(pattern):
+    assert learning.pattern_problem(pattern) == ""
+
+
+def test_learned_patterns_have_the_safe_form():
+    for text in ("KDNR 104711 other invoice", "Kd-Nr. 88412", "ref 99887766"):
+        pattern = learning.reference_pattern(text, ["INV/2026/00002"])
+        assert pattern
+        assert learning.pattern_problem(pattern) == "", pattern
+
+
+def test_matcher_ignores_an_unsafe_pattern():
+    item = matching.OpenItem(id=1, customer_id=7, residual=10.0, number="INV/1")
+    known = matching.KnownPayers(
+        reference_patterns=((r"(a+)+$", 7), (r"KDNR\s*\d{6}", 8))
+    )
+    matcher = matching.Matcher([item], known)
+    assert [c for _r, c in matcher._patterns] == [8]
+    # a label that would take hours with the nested pattern is read at once
+    line = matching.StatementLine(amount=10.0, label="a" * 5000 + "!")
+    matcher.match(line)

@@ -404,3 +404,80 @@ def test_helpers():
     assert rem.parse_date("2026-03-15 00:00:00") == datetime.date(2026, 3, 15)
     assert rem.parse_date("15.03.26") == datetime.date(2026, 3, 15)
     assert rem.parse_date("soon") is None
+
+
+# streaming: a file is read row by row, only up to the limit -------------------------
+
+
+def test_reading_stops_at_the_row_limit():
+    # the row after the limit is broken: it is never parsed
+    content = csv_bytes(
+        "Invoice,Amount\n"
+        + "".join(f"INV{i},1\n" for i in range(6))
+        + 'INV99,"unbalanced\n'
+    )
+    assert codes(rem.read(content, max_rows=5)) == [(0, rem.E_TOO_MANY_ROWS)]
+    assert codes(rem.read(content, max_rows=50)) == [(8, rem.E_MALFORMED)]
+
+
+def test_xlsx_over_the_row_limit_is_refused():
+    rows = [("Invoice", "Amount")] + [(f"INV{i}", 1) for i in range(6)]
+    result = rem.read(xlsx_bytes(rows), max_rows=5)
+    assert codes(result) == [(0, rem.E_TOO_MANY_ROWS)]
+    assert result.problems[0].message() == "the file has more than 5 rows"
+
+
+def test_default_row_limit_is_20000():
+    content = csv_bytes(
+        "Invoice,Amount\n" + "".join(f"INV{i},1\n" for i in range(20001))
+    )
+    result = rem.read(content)
+    assert codes(result) == [(0, rem.E_TOO_MANY_ROWS)]
+    assert result.problems[0].args == {"limit": 20000}
+
+
+def wide_xlsx(rows, declared_columns=16384):
+    """An XLSX whose sheet declares ``declared_columns`` columns."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    # one formatted blank cell in the last column: the sheet's dimension
+    # (A1:XFD...) then says 16,384 columns, as some exports do
+    sheet.write_blank(0, declared_columns - 1, None, workbook.add_format({"bold": 1}))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def test_xlsx_declaring_16384_columns_reads_only_used_columns():
+    tracemalloc = pytest.importorskip("tracemalloc")
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = [("Invoice", "Amount")] + [(f"INV{i}", 1.5) for i in range(2000)]
+    content = wide_xlsx(rows)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet.max_column == 16384  # what the file declares
+    assert len(content) < 64 * 1024
+    tracemalloc.start()
+    try:
+        result = rem.read(content)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not result.problems
+    assert len(result.rows) == 2000
+    assert result.rows[-1].invoice == "INV1999"
+    # padding each row to 16,384 cells took 283 MB for this file
+    assert peak < 40 * 1024 * 1024, peak
+    # a column beyond the data but within the declared width is there (empty)
+    result = rem.read(content, rem.Mapping(deduction="XFD"))
+    assert not result.problems
+    assert all(row.deduction == 0 for row in result.rows)
+
+
+def test_xlsx_declaring_16384_columns_over_the_limit_is_refused():
+    rows = [("Invoice", "Amount")] + [(f"INV{i}", 1) for i in range(30)]
+    result = rem.read(wide_xlsx(rows), max_rows=20)
+    assert codes(result) == [(0, rem.E_TOO_MANY_ROWS)]

@@ -23,9 +23,27 @@ even when the next payment names no invoice:
 
 A learned fact that would name two customers is a conflict: the Odoo side
 keeps neither rather than mislead the matcher (``conflicts``).
+
+Patterns run on labels the payer writes, so a pattern must not be able to
+stall the matcher (catastrophic backtracking). ``pattern_problem`` accepts
+only a safe form: at most ``MAX_PATTERN_LENGTH`` characters, no back-
+references or conditional groups, no repeat inside a repeat, no alternative
+inside a repeat (the sources of exponential backtracking), and at most
+``MAX_OPEN_REPEATS`` open-ended repeats (``*``, ``+`` or a bound above
+``OPEN_REPEAT``; with them the work per label grows as its length to that
+power). The matcher applies patterns to the first ``PATTERN_TEXT_MAX``
+characters of the label and of the reference, so that the work per line is
+bounded. Learned patterns use bounded repeats only.
 """
 
 import re
+
+try:  # Python 3.11+
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
 
 from . import names, references
 
@@ -45,7 +63,19 @@ FILLER_WORDS = frozenset("NR NO NUM NUMBER NUMMER NUMERO REF NBR N".split())
 _TOKEN = re.compile(r"[A-Z]+|\d+")
 _DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 _AMOUNT = re.compile(r"\d[\d.,' ]*[.,]\d{2}\b")
-_SEP = r"[\W_]*"
+_SEP = r"[\W_]{0,3}"  # the gap ``reference_pattern`` accepts, bounded
+MAX_PATTERN_LENGTH = 200
+MAX_OPEN_REPEATS = 2
+OPEN_REPEAT = 16  # a repeat allowing more than this is open-ended
+PATTERN_TEXT_MAX = 256  # characters of a label a pattern is applied to
+# problems of a pattern (``pattern_problem``)
+P_SYNTAX, P_LENGTH, P_BACKREF, P_NESTED, P_OPEN = (
+    "syntax",
+    "length",
+    "backreference",
+    "nested_repeat",
+    "open_repeats",
+)
 
 
 def account_key(account_number):
@@ -116,7 +146,7 @@ def reference_pattern(text, document_refs=()):
             if pos and tokens[pos - 1][0] in DOCUMENT_WORDS:
                 continue
         number = re.escape(tok.lstrip("0") or "0")
-        body = f"0*{number}(?![0-9])"
+        body = f"0{{0,{OPEN_REPEAT}}}{number}(?![0-9])"
         if keyword:
             fillers = "|".join(sorted(FILLER_WORDS))
             return (
@@ -133,3 +163,66 @@ def conflicts(facts):
     for key, customer in facts:
         owners.setdefault(key, set()).add(customer)
     return {key for key, customers in owners.items() if len(customers) > 1}
+
+
+def _children(op, arg):
+    """Sub-patterns of one parsed regex node."""
+    c = _sre_constants
+    if op == c.BRANCH:
+        return list(arg[1])
+    if op == c.SUBPATTERN:
+        return [arg[-1]]
+    if op in (c.ASSERT, c.ASSERT_NOT):
+        return [arg[1]]
+    if getattr(c, "ATOMIC_GROUP", None) == op:
+        return [arg]
+    return []
+
+
+def _walk(items, inside_repeat, counts):
+    """Check parsed regex ``items``; returns a problem code or ``""``."""
+    c = _sre_constants
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None))
+    for op, arg in items:
+        if op in (c.GROUPREF, c.GROUPREF_EXISTS):
+            return P_BACKREF
+        if op in repeats:
+            _low, high, body = arg
+            repeating = high is c.MAXREPEAT or high > 1
+            if repeating and inside_repeat:
+                return P_NESTED
+            if high is c.MAXREPEAT or high > OPEN_REPEAT:
+                counts[0] += 1
+            children, inside = [body], inside_repeat or repeating
+        else:
+            if op == c.BRANCH and inside_repeat:
+                return P_NESTED
+            children, inside = _children(op, arg), inside_repeat
+        for child in children:
+            problem = _walk(child, inside, counts)
+            if problem:
+                return problem
+    return ""
+
+
+def pattern_problem(pattern):
+    """``""`` when ``pattern`` has the safe form (see the module), else why not.
+
+    The codes: ``syntax`` (not a regular expression), ``length``,
+    ``backreference``, ``nested_repeat`` (a repeat or an alternative inside a
+    repeat), ``open_repeats`` (more than ``MAX_OPEN_REPEATS`` open-ended
+    repeats).
+    """
+    if not pattern or len(pattern) > MAX_PATTERN_LENGTH:
+        return P_LENGTH
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return P_SYNTAX
+    counts = [0]
+    problem = _walk(parsed, False, counts)
+    if problem:
+        return problem
+    if counts[0] > MAX_OPEN_REPEATS:
+        return P_OPEN
+    return ""

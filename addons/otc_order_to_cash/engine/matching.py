@@ -143,7 +143,7 @@ from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field, replace
 from math import comb
 
-from . import names, references, subset
+from . import learning, names, references, subset
 
 # customer identification: at most W_CUSTOMER, evidences combined
 W_CUSTOMER = 0.45
@@ -512,8 +512,11 @@ class Matcher:
             references.compact(a): c for a, c in self.known.accounts.items()
         }
         self._learned = {names.name_key(n): c for n, c in self.known.names.items()}
+        # a pattern of another form could stall the run on a payer's label
         self._patterns = [
-            (re.compile(p, re.IGNORECASE), c) for p, c in self.known.reference_patterns
+            (re.compile(p, re.IGNORECASE), c)
+            for p, c in self.known.reference_patterns
+            if not learning.pattern_problem(p)
         ]
 
     # indexing -------------------------------------------------------------------
@@ -720,9 +723,12 @@ class Matcher:
             cust = self._learned.get(names.name_key(line.partner_name))
             if cust is not None:
                 ctx.add_evidence(cust, "payer_name_learned", P_LEARNED_NAME)
-        for regex, cust in self._patterns:
-            if regex.search(text):
-                ctx.add_evidence(cust, "reference_pattern", P_PATTERN)
+        if self._patterns:
+            cap = learning.PATTERN_TEXT_MAX
+            texts = ((line.label or "")[:cap], (line.reference or "")[:cap])
+            for regex, cust in self._patterns:
+                if any(regex.search(t) for t in texts if t):
+                    ctx.add_evidence(cust, "reference_pattern", P_PATTERN)
 
     def _lookup(self, ctx, key, r, suffix=""):
         bucket = self._keys.get(key)

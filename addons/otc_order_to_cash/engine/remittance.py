@@ -514,7 +514,12 @@ def decode(content):
 
 def sniff_delimiter(text):
     """The delimiter that splits the first lines most consistently."""
-    lines = [line for line in text.splitlines() if line.strip()][:SNIFF_LINES]
+    lines = []
+    for line in io.StringIO(text):  # the first lines only, not the whole file
+        if line.strip():
+            lines.append(line.rstrip("\r\n"))
+            if len(lines) >= SNIFF_LINES:
+                break
     best, best_key = ",", None
     for rank, delimiter in enumerate(DELIMITERS):
         try:
@@ -532,79 +537,128 @@ def sniff_delimiter(text):
     return best
 
 
-def _read_csv(content, mapping):
+def _blank(cells):
+    return not any(cell_text(c) for c in cells)
+
+
+def _csv_rows(content, mapping):
+    """(delimiter, iterator of (row number, cells)) of a CSV file, streamed.
+
+    Rows are parsed one at a time as they are asked for: a reader stopping
+    at the row limit never parses the rest of the file.
+    """
     text = decode(content)
     if "\x00" in text:
         raise _Stop(E_BINARY)
     delimiter = mapping.delimiter or sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
-    start = 1
-    try:
-        for cells in reader:
-            rows.append((start, [c.strip() for c in cells]))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise _Stop(
-            E_MALFORMED, detail=f"line {reader.line_num}: {exc}", row=reader.line_num
-        ) from exc
-    return rows, delimiter
 
-
-def _read_xlsx(content, mapping):
-    try:
-        import openpyxl  # noqa: PLC0415 - optional, only for XLSX files
-    except ImportError as exc:  # pragma: no cover - openpyxl ships with Odoo
-        raise _Stop(E_NO_XLSX) from exc
-    try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(content), read_only=True, data_only=True
+    def rows():
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=delimiter, strict=True
         )
-    except Exception as exc:  # openpyxl raises zipfile, KeyError, XML... errors
-        raise _Stop(E_MALFORMED, detail=str(exc) or type(exc).__name__) from exc
-    try:
-        sheets = workbook.sheetnames
-        if mapping.sheet:
-            wanted = norm_header(mapping.sheet)
-            names = [s for s in sheets if norm_header(s) == wanted]
-            if not names:
-                raise _Stop(E_SHEET, sheet=mapping.sheet, sheets=", ".join(sheets))
-            sheet = workbook[names[0]]
-        else:
-            sheet = workbook.active or workbook[sheets[0]]
-        rows = []
-        blank_run = 0
-        for number, values in enumerate(
-            sheet.iter_rows(min_row=1, values_only=True), start=1
-        ):
-            values = list(values)
-            if any(cell_text(v) for v in values):
-                blank_run = 0
+        start = 1
+        try:
+            for cells in reader:
+                yield start, [c.strip() for c in cells]
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise _Stop(
+                E_MALFORMED,
+                detail=f"line {reader.line_num}: {exc}",
+                row=reader.line_num,
+            ) from exc
+
+    return delimiter, rows()
+
+
+class _XlsxSheet:
+    """A worksheet read row by row (``openpyxl`` read-only mode).
+
+    A sheet may declare up to 16,384 columns and a million rows whatever it
+    holds: rows are read only up to the columns asked for (``max_col``), so
+    that no row is padded to the declared width, and a long run of blank
+    rows ends the sheet (``MAX_BLANK_RUN``).
+    """
+
+    def __init__(self, content, mapping):
+        try:
+            import openpyxl  # noqa: PLC0415 - optional, only for XLSX files
+        except ImportError as exc:  # pragma: no cover - openpyxl ships with Odoo
+            raise _Stop(E_NO_XLSX) from exc
+        try:
+            self.workbook = openpyxl.load_workbook(
+                io.BytesIO(content), read_only=True, data_only=True
+            )
+        except Exception as exc:  # openpyxl raises zipfile, KeyError, XML... errors
+            raise _Stop(E_MALFORMED, detail=str(exc) or type(exc).__name__) from exc
+        try:
+            sheets = self.workbook.sheetnames
+            if mapping.sheet:
+                wanted = norm_header(mapping.sheet)
+                names = [s for s in sheets if norm_header(s) == wanted]
+                if not names:
+                    raise _Stop(E_SHEET, sheet=mapping.sheet, sheets=", ".join(sheets))
+                self.sheet = self.workbook[names[0]]
             else:
-                blank_run += 1
-                if blank_run > MAX_BLANK_RUN:
-                    break
-            rows.append((number, values))
-    except _Stop:
-        raise
-    except Exception as exc:  # a broken sheet surfaces while iterating
-        raise _Stop(E_MALFORMED, detail=str(exc) or type(exc).__name__) from exc
-    finally:
-        workbook.close()
-    return rows
+                self.sheet = self.workbook.active or self.workbook[sheets[0]]
+        except Exception:
+            self.workbook.close()
+            raise
+
+    def rows(self, min_row, max_col):
+        """(row number, cells) from ``min_row`` on, ``max_col`` cells each."""
+        blank_run = 0
+        try:
+            for number, values in enumerate(
+                self.sheet.iter_rows(
+                    min_row=min_row, max_col=max(max_col, 1), values_only=True
+                ),
+                start=min_row,
+            ):
+                values = list(values)
+                if _blank(values):
+                    blank_run += 1
+                    if blank_run > MAX_BLANK_RUN:
+                        return
+                else:
+                    blank_run = 0
+                yield number, values
+        except _Stop:
+            raise
+        except Exception as exc:  # a broken sheet surfaces while iterating
+            raise _Stop(E_MALFORMED, detail=str(exc) or type(exc).__name__) from exc
+
+    def close(self):
+        self.workbook.close()
 
 
-def read_table(content, mapping=None):
-    """(file type, delimiter, [(row number, cells)]) of a file's bytes."""
-    mapping = mapping or Mapping()
-    if not content or not content.strip():
-        raise _Stop(E_EMPTY)
-    if content.startswith(b"PK\x03\x04"):
-        return FILE_XLSX, "", _read_xlsx(content, mapping)
-    if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _Stop(E_LEGACY_XLS)
-    rows, delimiter = _read_csv(content, mapping)
-    return FILE_CSV, delimiter, rows
+def _trimmed_width(cells):
+    """Number of cells up to the last one holding something."""
+    for index in range(len(cells) - 1, -1, -1):
+        if cell_text(cells[index]):
+            return index + 1
+    return 0
+
+
+def _collect(rows, header_row, columns, max_rows, width_of=len):
+    """(data rows, widest row) read from ``rows`` after the header row.
+
+    Keeps only the mapped columns' cells of the non-blank rows; stops as soon
+    as there are more than ``max_rows`` of them (returns None for the rows
+    then), so that an oversized file is never read to its end.
+    """
+    used = max(columns.values()) + 1
+    data, width = [], 0
+    for number, cells in rows:
+        if number <= header_row:
+            continue
+        width = max(width, width_of(cells))
+        if _blank(cells):
+            continue
+        if len(data) >= max_rows:
+            return None, width
+        data.append((number, cells[:used]))
+    return data, width
 
 
 # the columns ------------------------------------------------------------------
@@ -790,44 +844,86 @@ class _RowReader:
             self.problems.append(Problem(0, E_TOTAL, args))
 
 
-def _table_and_columns(content, mapping):
-    """(file type, delimiter, table, header row, header cells, columns)."""
-    file_type, delimiter, table = read_table(content, mapping)
-    header_row = max(int(mapping.header_row or 0), 0)
-    header_cells = None
-    if header_row:
-        found = [cells for number, cells in table if number == header_row]
-        if not found:
-            if not any(any(cell_text(c) for c in cells) for _n, cells in table):
-                raise _Stop(E_EMPTY)
-            raise _Stop(E_NO_HEADER, header_row=header_row)
-        header_cells = found[0]
-    width = max((len(cells) for _number, cells in table), default=0)
-    columns = resolve_columns(mapping, header_cells, width)
-    return file_type, delimiter, table, header_row, header_cells, columns
+# columns read from the header row of an XLSX sheet (a sheet may declare
+# 16,384): a layout naming a column further right names it by letter
+HEADER_SCAN_COLUMNS = 256
+MAX_XLSX_COLUMNS = 16384
 
 
-def read(content, mapping=None, expected_total=None, digits=2, max_rows=MAX_ROWS):
-    """Read a remittance file; never raises for a bad file: see ``problems``.
+def _header(rows, header_row, width_of=len):
+    """(header cells, widest row up to it) from the first rows of ``rows``."""
+    seen_any, width = False, 0
+    for number, cells in rows:
+        width = max(width, width_of(cells))
+        seen_any = seen_any or not _blank(cells)
+        if number == header_row:
+            return cells, width
+        if number > header_row:
+            break
+    if not seen_any:
+        raise _Stop(E_EMPTY)
+    raise _Stop(E_NO_HEADER, header_row=header_row)
 
-    ``expected_total``: the payment's total (number), checked against the
-    sum of the amounts paid when given.  ``digits``: the currency's decimal
-    places.
-    """
-    mapping = mapping or Mapping()
-    try:
-        file_type, delimiter, table, header_row, header_cells, columns = (
-            _table_and_columns(content, mapping)
-        )
-    except _Stop as stop:
-        args = dict(stop.problem.args)
-        row = args.pop("row", 0)
-        return Result(problems=(Problem(row, stop.problem.code, args),))
-    data = [
-        (number, cells)
-        for number, cells in table
-        if number > header_row and any(cell_text(c) for c in cells)
+
+def _spec_max_index(mapping):
+    """Largest column index named by letter or number in ``mapping``, or -1."""
+    indexes = [
+        _spec_index(mapping.column(name), None)
+        for name in FIELDS
+        if mapping.column(name)
     ]
+    return max((i for i in indexes if i is not None), default=-1)
+
+
+def _table(content, mapping, max_rows):
+    """(file info, columns, data rows or None when there are too many)."""
+    if not content or not content.strip():
+        raise _Stop(E_EMPTY)
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _Stop(E_LEGACY_XLS)
+    header_row = max(int(mapping.header_row or 0), 0)
+    header_cells, width = None, 0
+    if content.startswith(b"PK\x03\x04"):
+        sheet = _XlsxSheet(content, mapping)
+        try:
+            if header_row:
+                scan = max(HEADER_SCAN_COLUMNS, _spec_max_index(mapping) + 1)
+                header_cells, width = _header(
+                    sheet.rows(1, scan), header_row, _trimmed_width
+                )
+            columns = resolve_columns(mapping, header_cells)
+            data, data_width = _collect(
+                sheet.rows(header_row + 1, max(columns.values()) + 1),
+                header_row,
+                columns,
+                max_rows,
+                _trimmed_width,
+            )
+            # rows are cut to the columns read: the sheet's declared width
+            # says which columns it has
+            width = max(width, min(sheet.sheet.max_column or 0, MAX_XLSX_COLUMNS))
+        finally:
+            sheet.close()
+        file_type, delimiter = FILE_XLSX, ""
+    else:
+        delimiter, rows = _csv_rows(content, mapping)
+        if header_row:
+            header_cells, width = _header(rows, header_row)
+        columns = resolve_columns(mapping, header_cells)
+        data, data_width = _collect(rows, header_row, columns, max_rows)
+        file_type = FILE_CSV
+    # a column beyond every row of the file is not there
+    width = max(width, data_width)
+    for name, index in columns.items():
+        if index >= width:
+            raise _Stop(
+                E_MISSING_COLUMN,
+                field=name,
+                column=mapping.column(name) or column_letter(index),
+                headers=", ".join(
+                    cell_text(c) for c in header_cells or () if cell_text(c)
+                ),
+            )
     file_info = {
         "file_type": file_type,
         "delimiter": delimiter,
@@ -841,11 +937,30 @@ def read(content, mapping=None, expected_total=None, digits=2, max_rows=MAX_ROWS
         },
         "headers": tuple(cell_text(c) for c in header_cells or ()),
     }
-    if not data:
-        return Result(problems=(Problem(0, E_NO_ROWS),), **file_info)
-    if len(data) > max_rows:
+    return file_info, columns, data
+
+
+def read(content, mapping=None, expected_total=None, digits=2, max_rows=MAX_ROWS):
+    """Read a remittance file; never raises for a bad file: see ``problems``.
+
+    ``expected_total``: the payment's total (number), checked against the
+    sum of the amounts paid when given.  ``digits``: the currency's decimal
+    places.  The file is read row by row and only its mapped columns are
+    kept: reading stops at the first row beyond ``max_rows`` (the file is
+    refused with the row-limit problem), whatever size the sheet declares.
+    """
+    mapping = mapping or Mapping()
+    try:
+        file_info, columns, data = _table(content, mapping, max_rows)
+    except _Stop as stop:
+        args = dict(stop.problem.args)
+        row = args.pop("row", 0)
+        return Result(problems=(Problem(row, stop.problem.code, args),))
+    if data is None:
         problem = Problem(0, E_TOO_MANY_ROWS, {"limit": max_rows})
         return Result(problems=(problem,), **file_info)
+    if not data:
+        return Result(problems=(Problem(0, E_NO_ROWS),), **file_info)
     decimal = mapping.decimal
     if not decimal:
         texts = [

@@ -18,6 +18,21 @@ MATCH_STATES = [
     ("manual", "Matched by Hand"),
 ]
 BATCH_SIZE = 1000
+# the suite's own fields of a statement line: AR clerks read statement lines
+# only (as Odoo's Billing group does); the matcher writes these after
+# ``_otc_check_cash_access`` (``_otc_write_match``)
+MATCH_FIELDS = frozenset(
+    {
+        "otc_match_state",
+        "otc_applied_suggestion_id",
+        "otc_score",
+        "otc_suggested_partner_id",
+        "otc_summary",
+        "otc_match_note",
+        "otc_matched_uid",
+        "otc_matched_date",
+    }
+)
 # the engine's decisions, as the AR team reads them
 DECISION_NOTES = {
     "no candidate": _lt("No open item fits this payment."),
@@ -132,10 +147,10 @@ class AccountBankStatementLine(models.Model):
         self._otc_check_cash_access()
         self.otc_suggestion_ids.filtered(
             lambda s: s.state == "proposed"
-        ).state = "rejected"
+        ).sudo().state = "rejected"
         self.filtered(
             lambda line: line.otc_match_state in ("todo", "suggested")
-        ).otc_match_state = "unmatched"
+        )._otc_write_match({"otc_match_state": "unmatched"})
         self._otc_refresh_best()
         return True
 
@@ -171,12 +186,12 @@ class AccountBankStatementLine(models.Model):
         applied = lines.otc_applied_suggestion_id
         remittances = applied.remittance_id
         lines.sudo().action_undo_reconciliation()
-        applied.state = "rejected"
+        applied.sudo().state = "rejected"
         if remittances:
             remittances.sudo().write({"state": "draft", "statement_line_id": False})
         # the other candidates were settled when the match was applied: the
         # line waits for a new match, a pick or a remittance
-        lines.write(
+        lines._otc_write_match(
             {
                 "otc_match_state": "unmatched",
                 "otc_applied_suggestion_id": False,
@@ -225,6 +240,22 @@ class AccountBankStatementLine(models.Model):
             raise AccessError(
                 self.env._("Only the AR team may apply customer payments.")
             )
+
+    def _otc_write_match(self, vals):
+        """Write the suite's matching fields of these lines, after the check.
+
+        AR clerks may not write statement lines (their amount, date or
+        partner are Odoo's); what the matcher records on them is written here
+        with superuser rights once ``_otc_check_cash_access`` passed.
+        """
+        self._otc_check_cash_access()
+        if set(vals) - MATCH_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "Cash application writes only its own fields of a statement line."
+                )
+            )
+        return self.sudo().write(vals)
 
     def _otc_matchable(self):
         """The receipts among these lines that still wait for a reconciliation."""
@@ -477,7 +508,7 @@ class AccountBankStatementLine(models.Model):
                 [("active", "in", (True, False))], ["name"]
             )
         }
-        to_apply, suggestion_vals, states = [], [], {}
+        to_apply, suggestion_vals, states, notes = [], [], {}, {}
         for line in self:
             proposal = remittance_proposals.get(line.id)
             if proposal:
@@ -506,7 +537,7 @@ class AccountBankStatementLine(models.Model):
                     vals["explanation"] = note
                 suggestion_vals.append(vals)
             states[line.id] = "suggested" if dicts else "unmatched"
-            line.otc_match_note = note
+            notes.setdefault(note, []).append(line.id)
         applied = self.browse()
         if to_apply:
             applied = self._otc_apply(to_apply, origin="auto", strict=False)
@@ -516,16 +547,20 @@ class AccountBankStatementLine(models.Model):
                     suggestion_vals.append(
                         line._otc_suggestion_vals(_proposal, 1, "proposed")
                     )
-        # a rerun replaces the previous candidates of these lines
-        self.env["otc.cash.suggestion"].search(
+        # a rerun replaces the previous candidates of these lines; candidates
+        # are the matcher's records: nobody writes them over the ORM
+        Suggestion = self.env["otc.cash.suggestion"].sudo()
+        Suggestion.search(
             [("statement_line_id", "in", list(states)), ("state", "=", "proposed")]
         ).unlink()
-        self.env["otc.cash.suggestion"].create(suggestion_vals)
+        Suggestion.create(suggestion_vals)
+        for note, ids in notes.items():
+            self.browse(ids)._otc_write_match({"otc_match_note": note})
         by_state = {}
         for line_id, state in states.items():
             by_state.setdefault(state, []).append(line_id)
         for state, ids in by_state.items():
-            self.browse(ids).otc_match_state = state
+            self.browse(ids)._otc_write_match({"otc_match_state": state})
         self.browse(list(states))._otc_refresh_best()
         stats["auto"] += len(applied)
         stats["suggested"] += len(by_state.get("suggested", []))
@@ -719,7 +754,7 @@ class AccountBankStatementLine(models.Model):
         new_suggestions = iter(
             self.env["otc.cash.suggestion"]._otc_insert(suggestion_vals)
         )
-        Suggestion = self.env["otc.cash.suggestion"]
+        Suggestion = self.env["otc.cash.suggestion"].sudo()
         rows = []
         for line, proposal in applied:
             if proposal.get("suggestion_id"):
@@ -1273,7 +1308,9 @@ class AccountBankStatementLine(models.Model):
                 .create({"acc_number": self.account_number, "partner_id": partner.id})
             )
         if bank.partner_id.commercial_partner_id == partner:
-            self.with_context(
+            # learned by the matcher after the access check (clerks read
+            # statement lines only)
+            self.sudo().with_context(
                 skip_account_move_synchronization=True
             ).partner_bank_id = bank
 

@@ -88,10 +88,38 @@ class OtcCashPayer(models.Model):
                             error=error,
                         )
                     ) from error
+                # patterns run on labels the payer writes: only a form that
+                # cannot backtrack without end is accepted
+                problem = learning.pattern_problem(payer.value)
+                if problem:
+                    raise ValidationError(
+                        self.env._(
+                            "%(value)s could make matching slow on some labels "
+                            "(%(why)s). Use at most %(length)s characters, no "
+                            "back-references, no repeat or alternative inside a "
+                            "repeated group and at most %(open)s open-ended repeats "
+                            "(*, + or more than %(bound)s).",
+                            value=payer.value,
+                            why=self._otc_pattern_problem_label(problem),
+                            length=learning.MAX_PATTERN_LENGTH,
+                            open=learning.MAX_OPEN_REPEATS,
+                            bound=learning.OPEN_REPEAT,
+                        )
+                    )
             elif not payer.key:
                 raise ValidationError(
                     self.env._("%(value)s identifies nobody.", value=payer.value)
                 )
+
+    @api.model
+    def _otc_pattern_problem_label(self, problem):
+        return {
+            learning.P_SYNTAX: self.env._("not a regular expression"),
+            learning.P_LENGTH: self.env._("too long"),
+            learning.P_BACKREF: self.env._("back-reference"),
+            learning.P_NESTED: self.env._("repeat inside a repeated group"),
+            learning.P_OPEN: self.env._("too many open-ended repeats"),
+        }.get(problem, problem)
 
     @api.model
     def _otc_known_payers(self, company):

@@ -253,14 +253,15 @@ class OtcCashSuggestion(models.Model):
     def action_reject(self):
         self.env["account.bank.statement.line"]._otc_check_cash_access()
         proposed = self.filtered(lambda s: s.state == "proposed")
-        proposed.state = "rejected"
+        # candidates are read-only for every group: the matcher writes them
+        proposed.sudo().state = "rejected"
         lines = proposed.statement_line_id
         left = self.search(
             [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
         ).statement_line_id
         (lines - left).filtered(
             lambda line: line.otc_match_state == "suggested"
-        ).otc_match_state = "unmatched"
+        )._otc_write_match({"otc_match_state": "unmatched"})
         lines._otc_refresh_best()
         return True
 
