@@ -662,6 +662,9 @@ class AccountBankStatementLine(models.Model):
             # thousands of lines per run: the applied candidates are the audit
             # trail, not one tracking message per journal entry and invoice
             self = self.with_context(tracking_disable=True)  # noqa: PLW0642
+        else:
+            # a person applies a few lines: journal items through the ORM
+            self = self.with_context(otc_orm_writes=True)  # noqa: PLW0642
         AML = self.env["account.move.line"]
         all_items = AML.browse(
             {aml for _line, p in pairs for aml, _amount in p["allocations"]}
@@ -689,6 +692,7 @@ class AccountBankStatementLine(models.Model):
         reused, to_create, suspense_to_drop = [], [], AML
         for line, proposal in pairs:
             try:
+                line._otc_check_writable()
                 line_vals, line_plan = line._otc_counterpart_vals(proposal, seen_items)
             except UserError as error:
                 if strict:
@@ -718,7 +722,7 @@ class AccountBankStatementLine(models.Model):
         }
         with moves._check_balanced({"records": moves}):
             suspense_to_drop.with_context(**ctx).unlink()
-            reused_lines = self._otc_rewrite_suspense(reused)
+            reused_lines = self.with_context(**ctx)._otc_rewrite_suspense(reused)
             created = iter(
                 AML.with_context(**ctx).create([v for vals in to_create for v in vals])
             )
@@ -788,17 +792,101 @@ class AccountBankStatementLine(models.Model):
                 )
         return lines
 
-    def _otc_rewrite_suspense(self, reused):
-        """Turn suspense items into receivable counterparts, in one statement.
+    # journal items: Odoo's guards before any write ---------------------------------
 
-        ``reused``: (suspense item, counterpart values). Only the values a
-        counterpart is made of are written; the ORM is then told they changed
-        so that residuals, reconciliation flags and the statement lines'
-        state are recomputed as after a write.
+    # what a counterpart is made of when the suspense item is rewritten in place
+    def _otc_check_writable(self):
+        """Odoo refuses to rewrite this line's entry: say why (UserError).
+
+        The same guards as ``account.move.line.write`` on the fields a
+        reconciliation rewrites: a secured (hashed) entry cannot change its
+        items' accounts, partners or amounts, and no entry of a locked period
+        (fiscal year or hard lock date) can. Checked for each line before
+        anything is built, so that an automatic run leaves such a line in
+        review instead of failing its batch.
+        """
+        self.ensure_one()
+        move = self.move_id
+        if move.inalterable_hash:
+            raise UserError(
+                self.env._(
+                    "%(line)s: its journal entry %(entry)s is secured (hashed): "
+                    "Odoo does not allow changing its items. Reconcile it with a "
+                    "separate payment instead.",
+                    line=self.display_name,
+                    entry=move.name,
+                )
+            )
+        if move.state == "posted":
+            move._check_fiscal_lock_dates()
+
+    @api.model
+    def _otc_guard_item_writes(self, items, fnames, account_ids=()):
+        """Run the checks ``account.move.line.write`` runs, set-based.
+
+        For ``items`` about to get new values of ``fnames`` (with the accounts
+        ``account_ids``): deprecated accounts, secured (hashed) entries, the
+        fiscal and tax lock dates, reconciled items. Raises UserError with
+        Odoo's own messages.
+        """
+        AML = self.env["account.move.line"]
+        if self.env["account.account"].browse(account_ids).filtered("deprecated"):
+            raise UserError(self.env._("You cannot use a deprecated account."))
+        hashed = items.move_id.filtered("inalterable_hash")
+        violated = set(fnames) & set(AML._get_integrity_hash_fields())
+        if hashed and violated:
+            raise UserError(
+                self.env._(
+                    "You cannot edit the following fields: %(fields)s.\n"
+                    "The following entries are already hashed:\n%(entries)s",
+                    fields=", ".join(sorted(violated)),
+                    entries="\n".join(hashed.mapped("name")),
+                )
+            )
+        protected = AML._get_lock_date_protected_fields()
+        posted = items.filtered(lambda aml: aml.parent_state == "posted")
+        if set(fnames) & set(protected["fiscal"]):
+            posted.move_id._check_fiscal_lock_dates()
+        if set(fnames) & set(protected["tax"]):
+            posted._check_tax_lock_date()
+        if set(fnames) & set(protected["reconciliation"]):
+            items._check_reconciliation()
+
+    def _otc_rewrite_suspense(self, reused):
+        """Turn suspense items into receivable counterparts.
+
+        ``reused``: (suspense item, counterpart values). With the context key
+        ``otc_orm_writes`` (a person applying a few lines) each item is
+        written through ``account.move.line.write``. An automatic run writes
+        thousands of items, one ORM write each would cost more than the
+        match: Odoo's own checks of that write run first, set-based
+        (``_otc_guard_item_writes``: deprecated accounts, secured entries,
+        lock dates, reconciled items), then one statement writes the values
+        and the columns the ORM derives from them alone (debit, credit,
+        subtotals), and the ORM is told what changed so that every other
+        derived field (residuals, reconciliation flags, the entry's and the
+        statement line's computed fields) is recomputed as after a write;
+        the account/journal constraints run last. The rows are the same
+        either way (tested).
         """
         AML = self.env["account.move.line"]
         if not reused:
             return AML
+        records = AML.union(*(aml for aml, _vals in reused))
+        fnames = [
+            "account_id",
+            "partner_id",
+            "currency_id",
+            "amount_currency",
+            "balance",
+        ]
+        if self.env.context.get("otc_orm_writes"):
+            for aml, vals in reused:
+                aml.with_env(self.env).write({fname: vals[fname] for fname in fnames})
+            return records.with_env(self.env)
+        self._otc_guard_item_writes(
+            records, fnames, {vals["account_id"] for _aml, vals in reused}
+        )
         AML.flush_model()
         rows = SQL(", ").join(
             SQL(
@@ -835,45 +923,33 @@ class AccountBankStatementLine(models.Model):
                 uid=self.env.uid,
             )
         )
-        records = AML.union(*(aml for aml, _vals in reused))
-        fnames = [
-            "account_id",
-            "partner_id",
-            "currency_id",
-            "amount_currency",
-            "balance",
-            "debit",
-            "credit",
-        ]
-        records.invalidate_recordset(
-            fnames + ["price_subtotal", "price_total", "write_uid", "write_date"]
-        )
+        derived = ["debit", "credit", "price_subtotal", "price_total"]
+        records.invalidate_recordset(fnames + derived + ["write_uid", "write_date"])
         records.modified(fnames)
         # written above, or left as the statement line made them (no taxes,
         # no analytic distribution on a receivable counterpart)
-        for fname in (
-            "debit",
-            "credit",
-            "price_subtotal",
-            "price_total",
-            "tax_ids",
-            "analytic_distribution",
-        ):
+        for fname in derived + ["tax_ids", "analytic_distribution"]:
             self.env.remove_to_compute(AML._fields[fname], records)
+        records._check_constrains_account_id_journal_id()
         return records
 
     def _otc_mark_matched(self, rows, origin, now):
         """Record the outcome on the lines, one statement for all of them.
 
-        ``rows``: (line id, applied candidate id, customer id). A line without
+        ``rows``: (line id, applied candidate id, customer id). The suite's
+        own fields of the lines are written in one statement. A line without
         a customer gets the one it paid for, on the line and its entry (the
-        entry's items already carry it). Plain columns without dependencies
-        are written in SQL: an ORM write per line costs more than the match.
+        entry's items already carry it), as Odoo's statement line
+        synchronisation writes it (``skip_readonly_check``): through the ORM
+        with ``otc_orm_writes``, otherwise in one statement per table
+        followed by the recomputation of every field derived from the
+        partner (the entry's commercial partner, fiscal position...), which
+        is what that write does.
         """
         self.flush_recordset()
         values = SQL(", ").join(
-            SQL("(%s, %s, %s)", line_id, suggestion_id, partner_id)
-            for line_id, suggestion_id, partner_id in rows
+            SQL("(%s, %s)", line_id, suggestion_id)
+            for line_id, suggestion_id, _partner_id in rows
         )
         self.env.cr.execute(
             SQL(
@@ -884,23 +960,15 @@ class AccountBankStatementLine(models.Model):
                        otc_matched_uid = %(uid)s,
                        otc_matched_date = %(now)s,
                        otc_match_note = NULL,
-                       partner_id = COALESCE(line.partner_id, v.partner_id),
                        write_uid = %(uid)s,
                        write_date = %(now)s
-                  FROM (VALUES %(values)s) AS v(line_id, suggestion_id, partner_id)
-                 WHERE line.id = v.line_id;
-                UPDATE account_move move
-                   SET partner_id = line.partner_id
-                  FROM account_bank_statement_line line
-                 WHERE line.id = ANY(%(ids)s)
-                   AND move.id = line.move_id
-                   AND move.partner_id IS NULL
+                  FROM (VALUES %(values)s) AS v(line_id, suggestion_id)
+                 WHERE line.id = v.line_id
                 """,
                 state=origin,
                 uid=self.env.uid,
                 now=now,
                 values=values,
-                ids=[row[0] for row in rows],
             )
         )
         self.invalidate_recordset(
@@ -910,12 +978,61 @@ class AccountBankStatementLine(models.Model):
                 "otc_matched_uid",
                 "otc_matched_date",
                 "otc_match_note",
-                "partner_id",
                 "write_uid",
                 "write_date",
             ]
         )
-        self.move_id.invalidate_recordset(["partner_id"])
+        partner_of = {line_id: partner_id for line_id, _s, partner_id in rows}
+        self.browse([row[0] for row in rows])._otc_set_partner(partner_of)
+
+    def _otc_set_partner(self, partner_of):
+        """Give lines without a customer (and their entries) the one they paid."""
+        lines = self.filtered(lambda line: not line.partner_id)
+        moves = self.move_id.filtered(lambda move: not move.partner_id)
+        if not lines and not moves:
+            return
+        if self.env.context.get("otc_orm_writes"):
+            for line in lines:
+                line.sudo().with_context(
+                    skip_account_move_synchronization=True
+                ).partner_id = partner_of[line.id]
+            for move in moves:
+                move.with_context(
+                    skip_readonly_check=True, skip_account_move_synchronization=True
+                ).write({"partner_id": move.statement_line_id.partner_id.id})
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_bank_statement_line line
+                   SET partner_id = v.partner_id
+                  FROM (VALUES %(values)s) AS v(line_id, partner_id)
+                 WHERE line.id = v.line_id AND line.partner_id IS NULL;
+                UPDATE account_move move
+                   SET partner_id = line.partner_id,
+                       is_manually_modified = TRUE,
+                       write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM account_bank_statement_line line
+                 WHERE line.id = ANY(%(ids)s)
+                   AND move.id = line.move_id
+                   AND move.partner_id IS NULL
+                """,
+                values=SQL(", ").join(
+                    SQL("(%s, %s)", line.id, partner_of[line.id]) for line in lines
+                )
+                if lines
+                else SQL("(NULL::int, NULL::int)"),
+                ids=self.ids,
+                uid=self.env.uid,
+            )
+        )
+        lines.invalidate_recordset(["partner_id"])
+        lines.modified(["partner_id"])
+        moves.invalidate_recordset(
+            ["partner_id", "is_manually_modified", "write_uid", "write_date"]
+        )
+        moves.modified(["partner_id"])
 
     def _otc_counterpart_vals(self, proposal, seen_items):
         """Journal item values replacing this line's suspense item.
