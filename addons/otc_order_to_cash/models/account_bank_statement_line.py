@@ -6,7 +6,7 @@ from odoo import Command, _lt, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, split_every
 
-from ..engine import learning, matching
+from ..engine import learning, matching, settlement
 
 _logger = logging.getLogger(__name__)
 
@@ -655,8 +655,19 @@ class AccountBankStatementLine(models.Model):
         (plus a write-off, a discount and a customer-credit item when the
         proposal has them), exactly what a manual reconciliation makes, and
         each counterpart is reconciled with its item through Odoo's
-        reconciliation. ``strict`` raises on the first invalid proposal;
-        otherwise invalid ones are skipped. Returns the applied lines.
+        reconciliation. Four steps, each its own method:
+
+        1. ``_otc_validate``: each proposal against its line and the items as
+           they stand now (Odoo's guards, amounts settled again: nothing
+           stored is trusted) and the journal item values it makes;
+        2. ``_otc_write``: one rewrite of the suspense items, one ``create``
+           of the other counterparts, one ``_reconcile_plan()`` for all;
+        3. ``_otc_record``: the applied candidates, the lines' outcome, the
+           remittance advices, the chatter.
+
+        ``strict`` raises on the first proposal that cannot be applied; an
+        automatic run (not strict) leaves such a line for review. Returns
+        the applied lines.
         """
         if origin == "auto":
             # thousands of lines per run: the applied candidates are the audit
@@ -665,11 +676,19 @@ class AccountBankStatementLine(models.Model):
         else:
             # a person applies a few lines: journal items through the ORM
             self = self.with_context(otc_orm_writes=True)  # noqa: PLW0642
+        validated = self._otc_validate(pairs, strict)
+        if not validated:
+            return self.browse()
+        lines = self._otc_write(validated)
+        self._otc_record(validated, lines, origin)
+        return lines
+
+    def _otc_prefetch(self, pairs):
+        """Load what the checks read, one query per model instead of per line."""
         AML = self.env["account.move.line"]
         all_items = AML.browse(
             {aml for _line, p in pairs for aml, _amount in p["allocations"]}
         )
-        # one query per model for what the checks read, instead of one per line
         all_items.fetch(
             [
                 "amount_residual",
@@ -681,6 +700,11 @@ class AccountBankStatementLine(models.Model):
                 "company_id",
                 "currency_id",
                 "move_id",
+                "discount_date",
+                "discount_balance",
+                "discount_amount_currency",
+                "balance",
+                "amount_currency",
             ]
         )
         all_items.account_id.fetch(["account_type"])
@@ -688,17 +712,40 @@ class AccountBankStatementLine(models.Model):
             {p["partner_id"] for _line, p in pairs}
         )
         partners.fetch(["commercial_partner_id"])
-        plans, applied, seen_items = [], [], {}
-        reused, to_create, suspense_to_drop = [], [], AML
+
+    def _otc_validate(self, pairs, strict):
+        """Step 1: the proposals that can be applied, with what they write.
+
+        Returns [(line, settled proposal, counterpart values, plan)]; a
+        proposal Odoo or the amounts refuse raises (``strict``) or is left
+        out (logged; the caller keeps the line in review). Items are checked
+        across lines: two lines never spend the same open amount twice.
+        """
+        self._otc_prefetch(pairs)
+        validated, seen_items = [], {}
         for line, proposal in pairs:
             try:
                 line._otc_check_writable()
-                line_vals, line_plan = line._otc_counterpart_vals(proposal, seen_items)
+                settled, vals, plan = line._otc_counterpart_vals(proposal, seen_items)
             except UserError as error:
                 if strict:
                     raise
                 _logger.info("Cash application: %s skipped: %s", line.id, error)
                 continue
+            validated.append((line, settled, vals, plan))
+        return validated
+
+    def _otc_write(self, validated):
+        """Step 2: journal items written and reconciled, for all lines at once.
+
+        Each line's suspense item becomes its first counterpart (guarded
+        rewrite, ``_otc_rewrite_suspense``), the other counterparts are
+        created in one ``create``, then every (counterpart, item) pair goes
+        through one ``_reconcile_plan()``, Odoo's own reconciliation.
+        """
+        AML = self.env["account.move.line"]
+        reused, to_create, suspense_to_drop = [], [], AML
+        for line, _proposal, line_vals, _plan in validated:
             _liquidity, line_suspense, _other = line._seek_for_lines()
             if len(line_suspense) == 1:
                 # the suspense item becomes the first counterpart
@@ -707,11 +754,7 @@ class AccountBankStatementLine(models.Model):
             else:
                 suspense_to_drop |= line_suspense
                 to_create.append(line_vals)
-            plans.append(line_plan)
-            applied.append((line, proposal))
-        if not applied:
-            return self.browse()
-        lines = self.browse([line.id for line, _p in applied])
+        lines = self.browse([line.id for line, *_rest in validated])
         moves = lines.move_id
         ctx = {
             "skip_account_move_synchronization": True,
@@ -730,14 +773,19 @@ class AccountBankStatementLine(models.Model):
         # the reconciliation reads many fields of the paid items: load them in
         # one query, and keep the items in one prefetch set
         paid = AML.browse(
-            {item_id for plan in plans for item_id, _c in plan if item_id}
+            {
+                item_id
+                for *_rest, plan in validated
+                for item_id, _count in plan
+                if item_id
+            }
         )
         paid.mapped("date_maturity")
         paid_by_id = {aml.id: aml for aml in paid}
         # counterparts in the order of each line's plan: its reused suspense
         # item first, then the items created for it
         reconcile_plan = []
-        for (line, _proposal), plan in zip(applied, plans, strict=True):
+        for line, _proposal, _vals, plan in validated:
             first = reused_by_move.get(line.move_id.id)
             counterparts = [first] if first else []
             counterparts += [
@@ -749,35 +797,56 @@ class AccountBankStatementLine(models.Model):
         # reconciling changes residuals only: nothing of the invoices' own
         # lines (taxes, payment terms) needs resynchronising
         AML.with_context(skip_invoice_sync=True)._reconcile_plan(reconcile_plan)
-        now = fields.Datetime.now()
-        suggestion_vals = [
-            line._otc_suggestion_vals(p, 0, "applied")
-            for line, p in applied
-            if not p.get("suggestion_id")
-        ]
-        new_suggestions = iter(
-            self.env["otc.cash.suggestion"]._otc_insert(suggestion_vals)
-        )
+        return lines
+
+    def _otc_record(self, validated, lines, origin):
+        """Step 3: what was applied, on the candidates, lines and advices.
+
+        The applied candidate of each line (created in one statement, or the
+        accepted one marked applied) carries the settled amounts; the lines'
+        outcome is written in one statement; the other candidates of these
+        lines are settled; each remittance advice applied is marked so, all
+        at once.
+        """
+        AML = self.env["account.move.line"]
         Suggestion = self.env["otc.cash.suggestion"].sudo()
-        rows = []
-        for line, proposal in applied:
+        now = fields.Datetime.now()
+        new_suggestions = iter(
+            Suggestion._otc_insert(
+                [
+                    line._otc_suggestion_vals(p, 0, "applied")
+                    for line, p, _v, _plan in validated
+                    if not p.get("suggestion_id")
+                ]
+            )
+        )
+        rows, remittance_lines = [], {}
+        for line, proposal, _vals, _plan in validated:
             if proposal.get("suggestion_id"):
                 suggestion = Suggestion.browse(proposal["suggestion_id"])
-                suggestion.state = "applied"
+                # what was applied, settled again, not what was proposed
+                suggestion.write(
+                    {
+                        "state": "applied",
+                        "writeoff": proposal["writeoff"],
+                        "discount": proposal["discount"],
+                        "credit": proposal["credit"],
+                    }
+                )
             else:
                 suggestion = next(new_suggestions)
             rows.append((line.id, suggestion.id, proposal["partner_id"]))
             if proposal.get("remittance_id"):
-                self.env["otc.remittance"].browse(
-                    proposal["remittance_id"]
-                )._otc_mark_applied(line)
+                remittance_lines[proposal["remittance_id"]] = line.id
         lines._otc_mark_matched(rows, origin, now)
+        if remittance_lines:
+            self.env["otc.remittance"]._otc_mark_applied(remittance_lines)
         # other candidates of these lines are settled
         Suggestion.search(
             [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
         ).unlink()
         if origin == "manual":
-            for line, proposal in applied:
+            for line, proposal, _vals, _plan in validated:
                 line.move_id._message_log(
                     body=self.env._(
                         "Payment applied by %(user)s to %(documents)s.",
@@ -790,7 +859,6 @@ class AccountBankStatementLine(models.Model):
                         or self.env._("customer credit"),
                     )
                 )
-        return lines
 
     # journal items: Odoo's guards before any write ---------------------------------
 
@@ -1035,20 +1103,25 @@ class AccountBankStatementLine(models.Model):
         moves.modified(["partner_id"])
 
     def _otc_counterpart_vals(self, proposal, seen_items):
-        """Journal item values replacing this line's suspense item.
+        """The settled proposal and the journal items replacing the suspense item.
 
-        Returns (values, plan) where plan lists (item id or False, number of
-        counterpart items created for it) in creation order.
+        Returns (settled proposal, values, plan) where plan lists (item id or
+        False, number of counterpart items created for it) in creation order.
+        The items are checked as they stand now and the discount, write-off
+        and credit are settled again from them (``_otc_settle``).
         """
         self.ensure_one()
         ctx = self._otc_apply_context(proposal)
+        rate = ctx["rate"]
         vals, plan = [], []
         items = self.env["account.move.line"].browse(
             [aml for aml, _amount in proposal["allocations"]]
         )
         for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
             self._otc_check_item(ctx, item, amount, seen_items)
-            amount_trans, balance = ctx["convert"](amount)
+        proposal = self._otc_settle(ctx, proposal, items)
+        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
+            amount_trans, balance = rate.convert(amount)
             vals.append(
                 {
                     **ctx["base"],
@@ -1061,7 +1134,7 @@ class AccountBankStatementLine(models.Model):
             )
             plan.append((item.id, 1))
         for account_id, amount, name in self._otc_difference_items(ctx, proposal):
-            amount_trans, balance = ctx["convert"](amount)
+            amount_trans, balance = rate.convert(amount)
             label = ctx["base"]["name"]
             vals.append(
                 {
@@ -1074,7 +1147,7 @@ class AccountBankStatementLine(models.Model):
             )
             plan.append((False, 1))
         if proposal["credit"]:
-            amount_trans, balance = ctx["convert"](proposal["credit"])
+            amount_trans, balance = rate.convert(proposal["credit"])
             receivable = (
                 ctx["partner"]
                 .with_company(ctx["company"])
@@ -1091,22 +1164,86 @@ class AccountBankStatementLine(models.Model):
             )
             plan.append((False, 1))
         # conversions round line by line: the first counterpart takes the cent
-        company_currency, trans_currency = (
-            ctx["company_currency"],
-            ctx["trans_currency"],
+        vals[0]["balance"] += settlement.rounding_gap(
+            -rate.company_amount,
+            [v["balance"] for v in vals],
+            ctx["company_currency"].decimal_places,
         )
-        diff = company_currency.round(
-            -ctx["company_amount"] - sum(v["balance"] for v in vals)
+        vals[0]["amount_currency"] += settlement.rounding_gap(
+            -rate.transaction_amount,
+            [v["amount_currency"] for v in vals],
+            ctx["trans_currency"].decimal_places,
         )
-        if not company_currency.is_zero(diff):
-            vals[0]["balance"] += diff
-        diff = trans_currency.round(
-            -ctx["trans_amount"] - sum(v["amount_currency"] for v in vals)
-        )
-        if not trans_currency.is_zero(diff):
-            vals[0]["amount_currency"] += diff
         self._otc_book_exchange_difference(ctx, items, proposal, vals, plan)
-        return vals, plan
+        return proposal, vals, plan
+
+    def _otc_settle(self, ctx, proposal, items):
+        """The proposal with its discount, write-off and credit settled again.
+
+        From the items as they stand and the payment as booked, never from
+        stored amounts (``engine/settlement.py``): the early-payment discount
+        is what Odoo's payment terms grant (``_is_eligible_for_early_payment_
+        discount`` at the payment date) on the items paid in full, the rest
+        of a difference is a write-off within the company's limit.
+        """
+        currency, company = ctx["currency"], ctx["company"]
+        rate = ctx["rate"]
+        granted = 0.0
+        if proposal["discount"]:
+            for item, (_aml, amount) in zip(
+                items, proposal["allocations"], strict=True
+            ):
+                in_company = currency == ctx["company_currency"]
+                residual = (
+                    item.amount_residual
+                    if in_company
+                    else item.amount_residual_currency
+                )
+                if (
+                    item.discount_date
+                    and not currency.compare_amounts(amount, residual)
+                    and item.move_id._is_eligible_for_early_payment_discount(
+                        item.move_id.currency_id, self.date
+                    )
+                ):
+                    granted += (
+                        item.balance - item.discount_balance
+                        if in_company
+                        else item.amount_currency - item.discount_amount_currency
+                    )
+        limit = (
+            company.otc_cash_writeoff_limit
+            if company.otc_cash_writeoff_account_id
+            else 0.0
+        )
+        try:
+            settled = settlement.settle(
+                rate.expected,
+                sum(amount for _aml, amount in proposal["allocations"]),
+                granted,
+                rate.to_proposal_currency(limit),
+                digits=currency.decimal_places,
+                discounted=bool(proposal["discount"]),
+            )
+        except settlement.SettlementError as error:
+            raise UserError(
+                self.env._(
+                    "%(line)s: the invoices are settled for %(difference)s more "
+                    "than was paid; the payment terms grant %(discount)s of "
+                    "early-payment discount and the write-off limit is %(limit)s. "
+                    "Apply it as a partial payment instead.",
+                    line=self.display_name,
+                    difference=currency.format(error.args_["difference"]),
+                    discount=currency.format(error.args_["discount"]),
+                    limit=currency.format(error.args_["limit"]),
+                )
+            ) from error
+        return {
+            **proposal,
+            "writeoff": settled.writeoff,
+            "discount": settled.discount,
+            "credit": settled.credit,
+        }
 
     def _otc_book_exchange_difference(self, ctx, items, proposal, vals, plan):
         """Settle foreign-currency items at their booking rate, in this entry.
@@ -1213,36 +1350,14 @@ class AccountBankStatementLine(models.Model):
         for amount in (proposal["writeoff"], proposal["discount"], proposal["credit"]):
             if amount < 0:
                 raise UserError(env._("Amounts applied cannot be negative."))
-        in_trans = currency == trans_currency
-        total = (
-            sum(a for _aml, a in proposal["allocations"])
-            - proposal["writeoff"]
-            - proposal["discount"]
-            + proposal["credit"]
+        rate = settlement.Rate(
+            transaction_amount=trans_amount,
+            company_amount=company_amount,
+            in_transaction=currency == trans_currency,
+            same_currency=trans_currency == company_currency,
+            transaction_digits=trans_currency.decimal_places,
+            company_digits=company_currency.decimal_places,
         )
-        expected = trans_amount if in_trans else company_amount
-        if currency.compare_amounts(total, expected):
-            raise UserError(
-                env._(
-                    "%(line)s: the amounts applied (%(applied)s) do not add up to "
-                    "the payment (%(paid)s).",
-                    line=self.display_name,
-                    applied=currency.format(total),
-                    paid=currency.format(expected),
-                )
-            )
-        same = trans_currency == company_currency
-
-        def convert(amount):
-            """(amount in transaction currency, balance) of a proposal amount."""
-            if same:
-                return amount, amount
-            if in_trans:
-                return amount, company_currency.round(
-                    amount * company_amount / trans_amount
-                )
-            return trans_currency.round(amount * trans_amount / company_amount), amount
-
         return {
             "company": company,
             "company_currency": company_currency,
@@ -1251,7 +1366,7 @@ class AccountBankStatementLine(models.Model):
             "trans_amount": trans_amount,
             "company_amount": company_amount,
             "partner": partner,
-            "convert": convert,
+            "rate": rate,
             "base": {
                 "move_id": self.move_id.id,
                 "partner_id": partner.id,
@@ -1299,9 +1414,10 @@ class AccountBankStatementLine(models.Model):
     def _otc_difference_items(self, ctx, proposal):
         """(account, amount, label) of the write-off and discount items."""
         env = self.env
-        company, company_currency = ctx["company"], ctx["company_currency"]
+        company = ctx["company"]
         items = []
         if proposal["writeoff"]:
+            # within the write-off limit: settled by ``_otc_settle``
             account = proposal.get("writeoff_account_id")
             if not account:
                 if not company.otc_cash_writeoff_account_id:
@@ -1312,25 +1428,6 @@ class AccountBankStatementLine(models.Model):
                         )
                     )
                 account = company.otc_cash_writeoff_account_id.id
-                writeoff = ctx["convert"](proposal["writeoff"])[1]
-                if (
-                    company_currency.compare_amounts(
-                        writeoff, company.otc_cash_writeoff_limit
-                    )
-                    > 0
-                ):
-                    raise UserError(
-                        env._(
-                            "%(line)s: the difference of %(amount)s exceeds the "
-                            "write-off limit of %(limit)s; leave it open on the "
-                            "invoice or as customer credit.",
-                            line=self.display_name,
-                            amount=company_currency.format(writeoff),
-                            limit=company_currency.format(
-                                company.otc_cash_writeoff_limit
-                            ),
-                        )
-                    )
             items.append((account, proposal["writeoff"], env._("Payment difference")))
         if proposal["discount"]:
             account = (

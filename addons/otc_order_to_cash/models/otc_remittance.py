@@ -506,22 +506,33 @@ class OtcRemittance(models.Model):
             "remittance_id": self.id,
         }
 
-    def _otc_mark_applied(self, statement_line):
-        """The matcher reconciled ``statement_line`` with these advices."""
-        for remittance in self:
-            remittance.write(
-                {"statement_line_id": statement_line.id, "state": "applied"}
+    @api.model
+    def _otc_mark_applied(self, line_of):
+        """The matcher applied these advices: ``{advice id: statement line id}``.
+
+        Called once per run by the statement lines' apply step (the line
+        calls the advice, never the other way round); one write per state
+        change and one batch of chatter notes.
+        """
+        remittances = self.browse(list(line_of))
+        lines = self.env["account.bank.statement.line"].browse(list(line_of.values()))
+        lines.fetch(["move_id"])
+        by_line = {}
+        for remittance in remittances:
+            by_line.setdefault(line_of[remittance.id], self.browse())
+            by_line[line_of[remittance.id]] |= remittance
+        for line_id, group in by_line.items():
+            group.write({"statement_line_id": line_id, "state": "applied"})
+        bodies = {
+            remittance.id: self.env._(
+                "Applied to the payment %(payment)s: %(amount)s on %(count)s invoices.",
+                payment=lines.browse(line_of[remittance.id]).display_name,
+                amount=remittance.currency_id.format(remittance.amount_paid),
+                count=remittance.line_count,
             )
-            remittance.message_post(
-                body=self.env._(
-                    "Applied to the payment %(payment)s: %(amount)s on %(count)s "
-                    "invoices.",
-                    payment=statement_line.display_name,
-                    amount=remittance.currency_id.format(remittance.amount_paid),
-                    count=remittance.line_count,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+            for remittance in remittances
+        }
+        remittances._message_log_batch(bodies=bodies)
         return True
 
     @api.model

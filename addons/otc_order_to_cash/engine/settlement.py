@@ -1,0 +1,139 @@
+"""Cash application: the amounts of applying one payment, and its currencies.
+
+How it works
+------------
+A proposal (``matching.Proposal``, from the matcher, a remittance advice, a
+person picking invoices or a candidate accepted later) says which open items
+a payment settles and how much of each.  Before anything is written the
+amounts are *settled* again here, from the items as they stand and the
+payment as the bank booked it, never from stored amounts:
+
+* ``settle``: the difference between what the items are settled for and
+  what was paid is, in this order, the early-payment discount Odoo's payment
+  terms grant for the items paid in full by the payment date (when the
+  proposal reads the payment as discounted), then a write-off, which must
+  stay within the company's write-off limit (discount and write-off
+  together: what the terms grant plus the limit); a payment larger than the
+  items leaves the excess as customer credit.  A difference over what the
+  terms and the limit allow is refused (``SettlementError``), so that a
+  candidate stored long ago, or a typed amount, never books a discount or a
+  write-off nobody granted.
+* ``Rate``: the payment's two amounts (transaction currency and company
+  currency, as on the bank's journal item) convert every amount of the
+  proposal, line by line, and ``balance_gap`` gives the cent that rounding
+  leaves, which the first counterpart takes.
+
+All amounts are in the proposal's currency; ``digits`` is its precision.
+"""
+
+from dataclasses import dataclass
+
+E_OVER_LIMIT = "writeoff_over_limit"  # difference, limit, discount
+MESSAGES = {
+    E_OVER_LIMIT: "the difference of %(difference).2f exceeds the early-payment "
+    "discount granted (%(discount).2f) plus the write-off limit (%(limit).2f)",
+}
+
+
+class SettlementError(ValueError):
+    """A proposal whose amounts cannot be applied; ``code`` and ``args``."""
+
+    def __init__(self, code, **args):
+        self.code = code
+        self.args_ = args
+        super().__init__(MESSAGES[code] % args)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What applying a payment books besides the items it pays."""
+
+    writeoff: float = 0.0
+    discount: float = 0.0
+    credit: float = 0.0
+
+
+def _cents(amount, digits):
+    return round((amount or 0.0) * 10**digits)
+
+
+def settle(
+    amount, allocated, granted_discount, writeoff_limit, *, digits=2, discounted=False
+):
+    """Discount, write-off and credit of a payment of ``amount``.
+
+    ``allocated``: total the items are settled for (their amounts applied,
+    discounts and write-offs included); ``granted_discount``: the discount
+    Odoo's terms grant on the items paid in full at the payment date;
+    ``writeoff_limit``: the largest write-off (0 without a write-off
+    account); ``discounted``: the proposal reads the payment as discounted.
+    Raises ``SettlementError`` when the difference is more than the terms
+    and the limit allow.
+    """
+    scale = 10**digits
+    difference = _cents(allocated, digits) - _cents(amount, digits)
+    if difference <= 0:
+        return Settlement(credit=-difference / scale)
+    discount = min(_cents(granted_discount, digits), difference) if discounted else 0
+    writeoff = difference - discount
+    if writeoff > _cents(writeoff_limit, digits):
+        raise SettlementError(
+            E_OVER_LIMIT,
+            difference=difference / scale,
+            discount=discount / scale,
+            limit=writeoff_limit or 0.0,
+        )
+    return Settlement(writeoff=writeoff / scale, discount=discount / scale)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A payment's amount in its transaction currency and in company currency.
+
+    ``in_transaction``: the proposal's amounts are in the transaction
+    currency (else in company currency).  ``convert`` gives (amount in
+    transaction currency, balance in company currency) of a proposal amount,
+    each rounded to its currency.
+    """
+
+    transaction_amount: float
+    company_amount: float
+    in_transaction: bool = True
+    same_currency: bool = True
+    transaction_digits: int = 2
+    company_digits: int = 2
+
+    @property
+    def expected(self):
+        """The payment in the proposal's currency."""
+        return self.transaction_amount if self.in_transaction else self.company_amount
+
+    def convert(self, amount):
+        if self.same_currency:
+            return amount, amount
+        if self.in_transaction:
+            return amount, round(
+                amount * self.company_amount / self.transaction_amount,
+                self.company_digits,
+            )
+        return (
+            round(
+                amount * self.transaction_amount / self.company_amount,
+                self.transaction_digits,
+            ),
+            amount,
+        )
+
+    def to_proposal_currency(self, company_amount):
+        """A company-currency amount (a limit) in the proposal's currency."""
+        if self.same_currency or not self.in_transaction or not self.company_amount:
+            return company_amount
+        return round(
+            company_amount * self.transaction_amount / self.company_amount,
+            self.transaction_digits,
+        )
+
+
+def rounding_gap(total, parts, digits):
+    """What ``parts`` miss of ``total`` after rounding each (to the cent)."""
+    return round(total - sum(parts), digits)

@@ -1,0 +1,63 @@
+"""Settling a payment's amounts again before applying it (no stored amount trusted)."""
+
+import pytest
+
+from conftest import load_engine
+
+settlement = load_engine("otc_order_to_cash", "settlement")
+
+
+def test_exact_and_overpayment():
+    assert settlement.settle(100.0, 100.0, 0.0, 10.0) == settlement.Settlement()
+    assert settlement.settle(120.0, 100.0, 0.0, 10.0).credit == 20.0
+
+
+def test_discount_is_what_the_terms_grant():
+    # paid 98 on 100 with a 2 % discount granted
+    result = settlement.settle(98.0, 100.0, 2.0, 10.0, discounted=True)
+    assert (result.discount, result.writeoff) == (2.0, 0.0)
+    # a discount the terms no longer grant (paid late) is not booked: the
+    # difference is a write-off, within the limit here
+    result = settlement.settle(98.0, 100.0, 0.0, 10.0, discounted=True)
+    assert (result.discount, result.writeoff) == (0.0, 2.0)
+
+
+def test_discount_and_writeoff_together_within_the_limit():
+    # 2.00 discount + a 3.50 bank fee: the fee is written off
+    result = settlement.settle(94.5, 100.0, 2.0, 5.0, discounted=True)
+    assert (result.discount, result.writeoff) == (2.0, 3.5)
+    with pytest.raises(settlement.SettlementError) as caught:
+        settlement.settle(90.0, 100.0, 2.0, 5.0, discounted=True)
+    assert caught.value.code == settlement.E_OVER_LIMIT
+    assert caught.value.args_ == {"difference": 10.0, "discount": 2.0, "limit": 5.0}
+
+
+def test_the_issue_case_a_tiny_receipt_never_closes_a_large_invoice():
+    # a 96.67 receipt stored as closing a 41,750.00 invoice with a "discount"
+    with pytest.raises(settlement.SettlementError):
+        settlement.settle(96.67, 41750.0, 835.0, 10.0, discounted=True)
+    with pytest.raises(settlement.SettlementError):
+        settlement.settle(96.67, 41750.0, 0.0, 10.0)
+
+
+def test_writeoff_limit():
+    assert settlement.settle(95.0, 100.0, 0.0, 5.0).writeoff == 5.0
+    with pytest.raises(settlement.SettlementError):
+        settlement.settle(94.99, 100.0, 0.0, 5.0)
+    # no write-off account: limit 0
+    with pytest.raises(settlement.SettlementError):
+        settlement.settle(99.99, 100.0, 0.0, 0.0)
+
+
+def test_rate_conversions():
+    rate = settlement.Rate(111.0, 100.0, in_transaction=True, same_currency=False)
+    assert rate.expected == 111.0
+    assert rate.convert(55.5) == (55.5, 50.0)
+    assert rate.to_proposal_currency(10.0) == 11.1
+    company = settlement.Rate(111.0, 100.0, in_transaction=False, same_currency=False)
+    assert company.expected == 100.0
+    assert company.convert(50.0) == (55.5, 50.0)
+    assert company.to_proposal_currency(10.0) == 10.0
+    same = settlement.Rate(100.0, 100.0)
+    assert same.convert(12.345) == (12.345, 12.345)
+    assert settlement.rounding_gap(100.0, [33.33, 33.33, 33.33], 2) == 0.01
