@@ -371,6 +371,10 @@ class Proposal:
     discount: float = 0.0
     credit: float = 0.0  # left on the customer as credit
     currency: str = ""  # currency of the amounts ("" = company currency)
+    # where it comes from besides the matcher: a remittance advice, a stored
+    # candidate being accepted (ids of the Odoo side)
+    remittance_id: object = None
+    suggestion_id: object = None
 
     @property
     def item_ids(self):

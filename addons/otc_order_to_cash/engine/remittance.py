@@ -71,6 +71,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from . import matching
+
 # fields of a row
 INVOICE = "invoice"
 AMOUNT = "amount"
@@ -990,3 +992,164 @@ def parse(content, mapping=None, expected_total=None, digits=2, max_rows=MAX_ROW
     if result.problems:
         raise RemittanceError(result.problems)
     return result
+
+
+# applying an advice to its payment ------------------------------------------------
+
+# how an advice was found for a payment, best first, and its certainty
+HOW_LINKED, HOW_REFERENCE, HOW_AMOUNT = 3, 2, 1
+SCORE_SURE = 0.97  # linked to the payment, or its reference found in the label
+SCORE_AMOUNT = 0.9  # same customer and amount
+SCORE_DOUBT = 0.8  # the advice no longer adds up to the payment
+SCORE_AMBIGUOUS = 0.6  # several advices fit the line, or one fits several lines
+# reasons of an advice's proposal (codes of ``matching.Reason``; the Odoo side
+# translates them)
+REMITTANCE_REASONS = {
+    "remittance": "remittance advice %s (%d invoices)",
+    "remittance_linked": "linked to this payment",
+    "remittance_reference": "payment reference %s found",
+    "remittance_amount": "same customer and payment amount",
+    "remittance_no_longer_open": "%s is no longer open for %.2f: the rest of its "
+    "payment stays as customer credit",
+    "remittance_deduction": "deduction of %.2f on %s written off (%s)",
+    "remittance_deduction_open": "deduction of %.2f on %s (%s) is above the "
+    "write-off limit: it stays open on the invoice",
+    "remittance_short": "the payment is %.2f less than the advice: the last "
+    "invoices stay partly open",
+    "remittance_credit": "%.2f more than the advice stays as customer credit",
+    "remittance_ambiguous": "several remittance advices and payments fit: check "
+    "which is which",
+}
+_HOW_CODES = {
+    HOW_LINKED: "remittance_linked",
+    HOW_REFERENCE: "remittance_reference",
+    HOW_AMOUNT: "remittance_amount",
+}
+
+
+@dataclass(frozen=True)
+class AdviceRow:
+    """One row of an advice as it stands: its item, what it pays and deducts."""
+
+    item_id: object
+    label: str
+    paid: float
+    deduction: float = 0.0
+    deduction_reason: str = ""
+    residual: float = 0.0  # the item's open amount now, in the advice's currency
+
+
+def _reason(code, *args):
+    return matching.Reason(REMITTANCE_REASONS[code] % args, 0.0, code, tuple(args))
+
+
+def allocate(
+    rows,
+    amount,
+    *,
+    customer_id,
+    how,
+    ambiguous=False,
+    writeoff_budget=0.0,
+    currency="",
+    digits=2,
+    name="",
+    payment_reference="",
+    remittance_id=None,
+):
+    """The ``matching.Proposal`` applying an advice's ``rows`` to a payment.
+
+    Each row pays its item what the file says, capped at the item's open
+    amount (an item paid meanwhile leaves the amount as customer credit).  A
+    deduction is written off, the item being settled in full, while the
+    deductions written off stay within ``writeoff_budget`` (the company's
+    write-off limit for one payment, in row order); above it the deduction
+    stays open on the item.  When the payment is less than the advice, the
+    last rows get less (their deductions are not written off then).  The
+    score says how the advice was found (``how``) and how well it fits:
+    ``SCORE_SURE`` linked or reference found, ``SCORE_AMOUNT`` customer and
+    amount, at most ``SCORE_DOUBT`` when it no longer adds up, at most
+    ``SCORE_AMBIGUOUS`` when several advices or payments fit; the caller's
+    ``matching.decide`` says whether it is applied.  ``amount``: the payment
+    in the advice's ``currency`` ("" = company currency).
+    """
+
+    def rnd(value):
+        return round(value, digits)
+
+    reasons, entries = [], []  # entries: [item id, cash, written off]
+    budget = writeoff_budget
+    score = SCORE_SURE if how in (HOW_LINKED, HOW_REFERENCE) else SCORE_AMOUNT
+    for row in rows:
+        cash = rnd(min(row.paid, row.residual))
+        writeoff = 0.0
+        if rnd(cash - row.paid) < 0:
+            score = min(score, SCORE_DOUBT)
+            reasons.append(_reason("remittance_no_longer_open", row.label, row.paid))
+        elif row.deduction:
+            deduction = rnd(min(row.deduction, row.residual - cash))
+            if deduction > 0:
+                if rnd(deduction - budget) <= 0:
+                    writeoff = deduction
+                    budget = rnd(budget - deduction)
+                    reasons.append(
+                        _reason(
+                            "remittance_deduction",
+                            deduction,
+                            row.label,
+                            row.deduction_reason or "-",
+                        )
+                    )
+                else:
+                    reasons.append(
+                        _reason(
+                            "remittance_deduction_open",
+                            deduction,
+                            row.label,
+                            row.deduction_reason or "-",
+                        )
+                    )
+        entries.append([row.item_id, cash, writeoff])
+    credit = rnd(amount - sum(cash for _item, cash, _wo in entries))
+    if credit < 0:
+        score = min(score, SCORE_DOUBT)
+        reasons.append(_reason("remittance_short", -credit))
+        short = -credit
+        for entry in reversed(entries):
+            if short <= 0:
+                break
+            entry[2] = 0.0  # an item not paid in full: nothing written off
+            take = min(entry[1], short)
+            entry[1] = rnd(entry[1] - take)
+            short = rnd(short - take)
+        credit = 0.0
+    elif credit > 0:
+        reasons.append(_reason("remittance_credit", credit))
+    allocations = tuple(
+        (item, rnd(cash + writeoff))
+        for item, cash, writeoff in entries
+        if item and rnd(cash + writeoff) > 0
+    )
+    if not allocations:
+        score = min(score, SCORE_AMBIGUOUS)
+    if ambiguous:
+        score = min(score, SCORE_AMBIGUOUS)
+        reasons.append(_reason("remittance_ambiguous"))
+    head = [_reason("remittance", name, len(rows))]
+    head.append(
+        _reason(_HOW_CODES[how], payment_reference)
+        if how == HOW_REFERENCE
+        else _reason(_HOW_CODES[how])
+    )
+    return matching.Proposal(
+        customer_id=customer_id,
+        allocations=allocations,
+        kind="remittance",
+        score=score,
+        strength=score,
+        reasons=tuple(head + reasons),
+        writeoff=rnd(sum(wo for item, _cash, wo in entries if item)),
+        credit=credit,
+        currency=currency,
+        remittance_id=remittance_id,
+    )

@@ -1,12 +1,13 @@
 import logging
-import threading
 import time
+from dataclasses import replace
 
 from odoo import Command, _lt, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, float_compare, split_every
+from odoo.tools import SQL, float_compare
 
 from ..engine import learning, matching, settlement
+from ..tools.batch import run_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +35,18 @@ MATCH_FIELDS = frozenset(
     }
 )
 # the engine's decisions, as the AR team reads them
+# candidate kinds the suggestion model knows (``otc.cash.suggestion.kind``)
+KINDS = {
+    "exact",
+    "discount",
+    "fee",
+    "partial",
+    "overpayment",
+    "subset",
+    "remittance",
+    "manual",
+    "none",
+}
 DECISION_NOTES = {
     "no candidate": _lt("No open item fits this payment."),
     "best score below the threshold": _lt(
@@ -265,41 +278,49 @@ class AccountBankStatementLine(models.Model):
     def _cron_otc_match(self, batch_size=BATCH_SIZE):
         """Scheduled job: match the lines waiting for it, company by company.
 
-        Commits after each batch and reports progress; a batch that fails is
-        rolled back and its lines stay waiting for the next run.
+        Lines are processed in a stated order (statement date, sequence, id)
+        in batches through ``tools.batch.run_batches``: each batch commits
+        and reports progress; a batch that meets a serialization failure (a
+        payment posted at the same moment on one of its invoices, say) is
+        rolled back and retried in halves down to single lines, so that one
+        busy invoice costs one line, not a thousand; a line that still fails
+        stays waiting for the next run. After a rollback the matcher's
+        session is rebuilt (its picture of open items would be off).
         """
         companies = self.env["res.company"].search([("otc_cash_auto_match", "=", True)])
-        todo_domain = [
-            ("company_id", "in", companies.ids),
-            ("otc_match_state", "=", "todo"),
-        ]
-        remaining = self.search_count(todo_domain)
-        done = 0
-        # tests run inside one transaction that must not be committed
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         for company in companies:
-            ids = self.search([*todo_domain[1:], ("company_id", "=", company.id)]).ids
-            if not ids:
-                continue
-            session = self.with_company(company)._otc_session(company)
-            for chunk in split_every(batch_size, ids):
-                lines = self.with_company(company).browse(chunk)
-                try:
-                    with self.env.cr.savepoint(flush=True):
-                        lines._otc_match_lines(session=session)
-                except Exception:
-                    if auto_commit:
-                        self.env.cr.rollback()
-                    _logger.exception("Cash application: a batch failed")
-                    # the session's picture of open items may be off now
-                    session = self.with_company(company)._otc_session(company)
-                    continue
-                done += len(chunk)
-                remaining = max(remaining - len(chunk), 0)
-                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-                if auto_commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            ids = (
+                self.search(
+                    [("company_id", "=", company.id), ("otc_match_state", "=", "todo")]
+                )
+                .sorted(lambda line: (line.date, line.sequence, line.id))
+                .ids
+            )
+            if ids:
+                self.with_company(company)._otc_cron_company(company, ids, batch_size)
         return True
+
+    def _otc_cron_company(self, company, ids, batch_size):
+        """The scheduled job's batches of one company (see ``_cron_otc_match``)."""
+        state = {"session": None}
+
+        def process(chunk):
+            # a unit that failed left the session's items consumed: rebuilt
+            # before the next attempt
+            session, state["session"] = state["session"], None
+            if session is None:
+                session = self._otc_session(company)
+            self.browse(chunk)._otc_match_lines(session=session)
+            self.env.flush_all()
+            state["session"] = session
+
+        run_batches(
+            self.env,
+            ids,
+            process,
+            batch_size=batch_size,
+            label=f"Cash application ({company.name})",
+        )
 
     def _otc_session(self, company):
         """Matcher over the company's open receivable items and known payers."""
@@ -459,6 +480,7 @@ class AccountBankStatementLine(models.Model):
                 """
                 SELECT line.id
                   FROM account_bank_statement_line line
+                  JOIN account_move move ON move.id = line.move_id
                   JOIN account_journal journal ON journal.id = line.journal_id
                  WHERE line.id = ANY(%s)
                    AND line.amount > 0
@@ -466,6 +488,7 @@ class AccountBankStatementLine(models.Model):
                        SELECT 1 FROM account_move_line aml
                         WHERE aml.move_id = line.move_id
                           AND aml.account_id = journal.suspense_account_id)
+                 ORDER BY move.date, line.sequence, line.id
                    FOR UPDATE OF line SKIP LOCKED
                 """,
                 self.ids,
@@ -497,63 +520,58 @@ class AccountBankStatementLine(models.Model):
         return stats
 
     def _otc_match_locked(self, session, stats):
+        """Decide every locked line with the engine, then write once.
+
+        Each line's proposals come from its remittance advice when one
+        explains it (``otc.remittance._otc_proposals_for_lines``: the line
+        asks the advices, never the other way round), else from the matcher;
+        ``matching.decide`` (the engine, the one place that decides) says
+        which are reconciled. The confident ones are applied together
+        (``_otc_apply``), the others keep their candidates for review.
+        """
         matcher = session["matcher"]
-        company = session["company"]
-        threshold = company.otc_cash_auto_threshold / 100.0
         remittance_proposals = self.env["otc.remittance"]._otc_proposals_for_lines(self)
-        company_currency = company.currency_id
-        currencies = {
-            c.name: c.id
-            for c in self.env["res.currency"].search_fetch(
-                [("active", "in", (True, False))], ["name"]
-            )
-        }
-        to_apply, suggestion_vals, states, notes = [], [], {}, {}
+        to_apply, suggestions, states, notes = [], [], {}, {}
         for line in self:
-            proposal = remittance_proposals.get(line.id)
-            if proposal:
-                if proposal["score"] >= threshold:
-                    to_apply.append((line, proposal))
-                else:
-                    suggestion_vals.append(
-                        line._otc_suggestion_vals(proposal, 1, "proposed")
-                    )
-                    states[line.id] = "suggested"
-                continue
-            proposals, decision = matcher.match_and_decide(line._otc_engine_line())
-            dicts = [
-                _proposal_dict(p, currencies, company_currency)
-                for p in decision.suggestions
-            ]
-            if decision.auto and dicts:
-                to_apply.append((line, dicts[0]))
+            advice = remittance_proposals.get(line.id)
+            if advice:
+                proposals = [advice]
+                decision = matcher.decide(proposals)
+            else:
+                proposals, decision = matcher.match_and_decide(line._otc_engine_line())
+            if decision.auto:
+                to_apply.append((line, decision.proposal))
                 # the same run must not spend these items twice
                 matcher.apply(decision.proposal)
                 continue
             note = str(DECISION_NOTES.get(decision.why, decision.why))
-            for rank, proposal in enumerate(dicts, start=1):
-                vals = line._otc_suggestion_vals(proposal, rank, "proposed")
-                if rank == 1:
-                    vals["explanation"] = note
-                suggestion_vals.append(vals)
-            states[line.id] = "suggested" if dicts else "unmatched"
+            for rank, proposal in enumerate(decision.suggestions, start=1):
+                suggestions.append((line, proposal, rank, note if rank == 1 else ""))
+            states[line.id] = "suggested" if decision.suggestions else "unmatched"
             notes.setdefault(note, []).append(line.id)
         applied = self.browse()
         if to_apply:
             applied = self._otc_apply(to_apply, origin="auto", strict=False)
-            for line, _proposal in to_apply:
+            for line, proposal in to_apply:
                 if line not in applied:
+                    # Odoo refused to write it (locked period, secured entry...)
                     states[line.id] = "suggested"
-                    suggestion_vals.append(
-                        line._otc_suggestion_vals(_proposal, 1, "proposed")
-                    )
+                    suggestions.append((line, proposal, 1, ""))
         # a rerun replaces the previous candidates of these lines; candidates
         # are the matcher's records: nobody writes them over the ORM
         Suggestion = self.env["otc.cash.suggestion"].sudo()
         Suggestion.search(
             [("statement_line_id", "in", list(states)), ("state", "=", "proposed")]
         ).unlink()
-        Suggestion.create(suggestion_vals)
+        Suggestion.create(
+            [
+                dict(
+                    line._otc_suggestion_vals(proposal, rank, "proposed"),
+                    explanation=note or False,
+                )
+                for line, proposal, rank, note in suggestions
+            ]
+        )
         for note, ids in notes.items():
             self.browse(ids)._otc_write_match({"otc_match_note": note})
         by_state = {}
@@ -568,26 +586,49 @@ class AccountBankStatementLine(models.Model):
         return stats
 
     def _otc_suggestion_vals(self, proposal, rank, state):
+        """``otc.cash.suggestion`` values of an engine ``Proposal``.
+
+        The record form of the one typed proposal (``suggestion._as_proposal``
+        is the way back): the score as a percentage, the currency as a
+        record, the reasons as [code, args, English text, contribution].
+        """
         self.ensure_one()
+        currency = self._otc_currency(proposal.currency)
         return {
             "statement_line_id": self.id,
             "sequence": rank,
             "state": state,
-            "partner_id": proposal["partner_id"],
-            "kind": proposal["kind"],
-            "score": round(proposal["score"] * 100.0, 1),
-            "currency_id": proposal["currency_id"] or self.company_id.currency_id.id,
-            "move_line_ids": [
-                Command.set([aml for aml, _a in proposal["allocations"]])
+            "partner_id": proposal.customer_id,
+            "kind": proposal.kind if proposal.kind in KINDS else "none",
+            "score": round(proposal.score * 100.0, 1),
+            "currency_id": currency.id,
+            "move_line_ids": [Command.set([aml for aml, _a in proposal.allocations])],
+            "allocation": [list(pair) for pair in proposal.allocations],
+            "amount": sum(a for _aml, a in proposal.allocations),
+            "writeoff": proposal.writeoff,
+            "discount": proposal.discount,
+            "credit": proposal.credit,
+            "reason_data": [
+                [reason.code or "", list(reason.args), reason.text, reason.contribution]
+                for reason in proposal.reasons
             ],
-            "allocation": [list(pair) for pair in proposal["allocations"]],
-            "amount": sum(a for _aml, a in proposal["allocations"]),
-            "writeoff": proposal["writeoff"],
-            "discount": proposal["discount"],
-            "credit": proposal["credit"],
-            "reason_data": proposal.get("reason_data") or [],
-            "remittance_id": proposal.get("remittance_id") or False,
+            "remittance_id": proposal.remittance_id or False,
         }
+
+    def _otc_currency(self, name):
+        """The currency of a proposal's amounts ("" = the company's)."""
+        company_currency = self.company_id.currency_id or self.env.company.currency_id
+        if not name or name == company_currency.name:
+            return company_currency
+        cache = self.env.cr.cache.setdefault("otc_currencies", {})
+        if name not in cache:
+            cache[name] = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", name)], limit=1)
+                .id
+            )
+        return self.env["res.currency"].browse(cache[name])
 
     def _otc_refresh_best(self):
         """Best-candidate summary shown in the review list (one read, one write)."""
@@ -687,7 +728,7 @@ class AccountBankStatementLine(models.Model):
         """Load what the checks read, one query per model instead of per line."""
         AML = self.env["account.move.line"]
         all_items = AML.browse(
-            {aml for _line, p in pairs for aml, _amount in p["allocations"]}
+            {aml for _line, p in pairs for aml, _amount in p.allocations}
         )
         all_items.fetch(
             [
@@ -709,7 +750,7 @@ class AccountBankStatementLine(models.Model):
         )
         all_items.account_id.fetch(["account_type"])
         partners = all_items.partner_id | self.env["res.partner"].browse(
-            {p["partner_id"] for _line, p in pairs}
+            {p.customer_id for _line, p in pairs}
         )
         partners.fetch(["commercial_partner_id"])
 
@@ -816,28 +857,28 @@ class AccountBankStatementLine(models.Model):
                 [
                     line._otc_suggestion_vals(p, 0, "applied")
                     for line, p, _v, _plan in validated
-                    if not p.get("suggestion_id")
+                    if not p.suggestion_id
                 ]
             )
         )
         rows, remittance_lines = [], {}
         for line, proposal, _vals, _plan in validated:
-            if proposal.get("suggestion_id"):
-                suggestion = Suggestion.browse(proposal["suggestion_id"])
+            if proposal.suggestion_id:
+                suggestion = Suggestion.browse(proposal.suggestion_id)
                 # what was applied, settled again, not what was proposed
                 suggestion.write(
                     {
                         "state": "applied",
-                        "writeoff": proposal["writeoff"],
-                        "discount": proposal["discount"],
-                        "credit": proposal["credit"],
+                        "writeoff": proposal.writeoff,
+                        "discount": proposal.discount,
+                        "credit": proposal.credit,
                     }
                 )
             else:
                 suggestion = next(new_suggestions)
-            rows.append((line.id, suggestion.id, proposal["partner_id"]))
-            if proposal.get("remittance_id"):
-                remittance_lines[proposal["remittance_id"]] = line.id
+            rows.append((line.id, suggestion.id, proposal.customer_id))
+            if proposal.remittance_id:
+                remittance_lines[proposal.remittance_id] = line.id
         lines._otc_mark_matched(rows, origin, now)
         if remittance_lines:
             self.env["otc.remittance"]._otc_mark_applied(remittance_lines)
@@ -853,7 +894,7 @@ class AccountBankStatementLine(models.Model):
                         user=self.env.user.name,
                         documents=", ".join(
                             AML.browse(
-                                [a for a, _x in proposal["allocations"]]
+                                [a for a, _x in proposal.allocations]
                             ).move_id.mapped("name")
                         )
                         or self.env._("customer credit"),
@@ -1115,12 +1156,12 @@ class AccountBankStatementLine(models.Model):
         rate = ctx["rate"]
         vals, plan = [], []
         items = self.env["account.move.line"].browse(
-            [aml for aml, _amount in proposal["allocations"]]
+            [aml for aml, _amount in proposal.allocations]
         )
-        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
+        for item, (_aml, amount) in zip(items, proposal.allocations, strict=True):
             self._otc_check_item(ctx, item, amount, seen_items)
         proposal = self._otc_settle(ctx, proposal, items)
-        for item, (_aml, amount) in zip(items, proposal["allocations"], strict=True):
+        for item, (_aml, amount) in zip(items, proposal.allocations, strict=True):
             amount_trans, balance = rate.convert(amount)
             vals.append(
                 {
@@ -1146,8 +1187,8 @@ class AccountBankStatementLine(models.Model):
                 }
             )
             plan.append((False, 1))
-        if proposal["credit"]:
-            amount_trans, balance = rate.convert(proposal["credit"])
+        if proposal.credit:
+            amount_trans, balance = rate.convert(proposal.credit)
             receivable = (
                 ctx["partner"]
                 .with_company(ctx["company"])
@@ -1189,10 +1230,8 @@ class AccountBankStatementLine(models.Model):
         currency, company = ctx["currency"], ctx["company"]
         rate = ctx["rate"]
         granted = 0.0
-        if proposal["discount"]:
-            for item, (_aml, amount) in zip(
-                items, proposal["allocations"], strict=True
-            ):
+        if proposal.discount:
+            for item, (_aml, amount) in zip(items, proposal.allocations, strict=True):
                 in_company = currency == ctx["company_currency"]
                 residual = (
                     item.amount_residual
@@ -1219,11 +1258,11 @@ class AccountBankStatementLine(models.Model):
         try:
             settled = settlement.settle(
                 rate.expected,
-                sum(amount for _aml, amount in proposal["allocations"]),
+                sum(amount for _aml, amount in proposal.allocations),
                 granted,
                 rate.to_proposal_currency(limit),
                 digits=currency.decimal_places,
-                discounted=bool(proposal["discount"]),
+                discounted=bool(proposal.discount),
             )
         except settlement.SettlementError as error:
             raise UserError(
@@ -1238,12 +1277,12 @@ class AccountBankStatementLine(models.Model):
                     limit=currency.format(error.args_["limit"]),
                 )
             ) from error
-        return {
-            **proposal,
-            "writeoff": settled.writeoff,
-            "discount": settled.discount,
-            "credit": settled.credit,
-        }
+        return replace(
+            proposal,
+            writeoff=settled.writeoff,
+            discount=settled.discount,
+            credit=settled.credit,
+        )
 
     def _otc_book_exchange_difference(self, ctx, items, proposal, vals, plan):
         """Settle foreign-currency items at their booking rate, in this entry.
@@ -1258,7 +1297,7 @@ class AccountBankStatementLine(models.Model):
         company, company_currency = ctx["company"], ctx["company_currency"]
         difference = 0.0
         for index, (item, (_aml, amount)) in enumerate(
-            zip(items, proposal["allocations"], strict=True)
+            zip(items, proposal.allocations, strict=True)
         ):
             currency = item.currency_id
             if currency == company_currency or not item.amount_residual_currency:
@@ -1318,9 +1357,7 @@ class AccountBankStatementLine(models.Model):
         env = self.env
         company = self.company_id
         company_currency = company.currency_id
-        partner = (
-            env["res.partner"].browse(proposal["partner_id"]).commercial_partner_id
-        )
+        partner = env["res.partner"].browse(proposal.customer_id).commercial_partner_id
         if not partner:
             raise UserError(env._("A customer is needed to apply a payment."))
         suspense = self._seek_for_lines()[1]
@@ -1334,9 +1371,7 @@ class AccountBankStatementLine(models.Model):
         trans_currency = suspense.currency_id
         trans_amount = -sum(suspense.mapped("amount_currency"))
         company_amount = -sum(suspense.mapped("balance"))
-        currency = (
-            env["res.currency"].browse(proposal["currency_id"]) or company_currency
-        )
+        currency = self._otc_currency(proposal.currency)
         if currency not in (trans_currency, company_currency):
             raise UserError(
                 env._(
@@ -1347,7 +1382,7 @@ class AccountBankStatementLine(models.Model):
                     other=currency.name,
                 )
             )
-        for amount in (proposal["writeoff"], proposal["discount"], proposal["credit"]):
+        for amount in (proposal.writeoff, proposal.discount, proposal.credit):
             if amount < 0:
                 raise UserError(env._("Amounts applied cannot be negative."))
         rate = settlement.Rate(
@@ -1416,20 +1451,18 @@ class AccountBankStatementLine(models.Model):
         env = self.env
         company = ctx["company"]
         items = []
-        if proposal["writeoff"]:
+        if proposal.writeoff:
             # within the write-off limit: settled by ``_otc_settle``
-            account = proposal.get("writeoff_account_id")
-            if not account:
-                if not company.otc_cash_writeoff_account_id:
-                    raise UserError(
-                        env._(
-                            "Set a payment difference account in the Order to Cash "
-                            "settings to write off differences."
-                        )
+            if not company.otc_cash_writeoff_account_id:
+                raise UserError(
+                    env._(
+                        "Set a payment difference account in the Order to Cash "
+                        "settings to write off differences."
                     )
-                account = company.otc_cash_writeoff_account_id.id
-            items.append((account, proposal["writeoff"], env._("Payment difference")))
-        if proposal["discount"]:
+                )
+            account = company.otc_cash_writeoff_account_id.id
+            items.append((account, proposal.writeoff, env._("Payment difference")))
+        if proposal.discount:
             account = (
                 company.account_journal_early_pay_discount_loss_account_id
                 or company.otc_cash_writeoff_account_id
@@ -1442,7 +1475,7 @@ class AccountBankStatementLine(models.Model):
                     )
                 )
             items.append(
-                (account.id, proposal["discount"], env._("Early-payment discount"))
+                (account.id, proposal.discount, env._("Early-payment discount"))
             )
         return items
 
@@ -1539,31 +1572,3 @@ class AccountBankStatementLine(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
-
-
-def _proposal_dict(proposal, currencies, company_currency):
-    """Engine ``Proposal`` as the dict ``_otc_apply`` consumes."""
-    currency_id = currencies.get(proposal.currency) if proposal.currency else False
-    return {
-        "partner_id": proposal.customer_id,
-        "allocations": [(aml, amount) for aml, amount in proposal.allocations],
-        "currency_id": currency_id or company_currency.id,
-        "writeoff": proposal.writeoff,
-        "writeoff_account_id": False,
-        "discount": proposal.discount,
-        "credit": proposal.credit,
-        "score": proposal.score,
-        "kind": proposal.kind if proposal.kind in _KINDS else "none",
-        "reason_data": [
-            [
-                getattr(reason, "code", "") or "",
-                list(getattr(reason, "args", ()) or ()),
-                reason.text,
-                reason.contribution,
-            ]
-            for reason in proposal.reasons
-        ],
-    }
-
-
-_KINDS = {"exact", "discount", "fee", "partial", "overpayment", "subset", "none"}

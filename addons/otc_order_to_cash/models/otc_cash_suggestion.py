@@ -5,6 +5,8 @@ from odoo import _lt, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..engine import matching
+
 _logger = logging.getLogger(__name__)
 
 SUGGESTION_KINDS = [
@@ -65,6 +67,37 @@ REASON_LABELS = {
         "only item with this amount among customers named like the payer (%.4f expected by chance)"
     ),
     "manual": _lt("picked by hand by %s"),
+    # remittance advices (engine/remittance.py, REMITTANCE_REASONS)
+    "remittance": _lt("remittance advice %(name)s (%(count)s invoices)"),
+    "remittance_linked": _lt("linked to this payment"),
+    "remittance_reference": _lt("payment reference %s found"),
+    "remittance_amount": _lt("same customer and payment amount"),
+    "remittance_no_longer_open": _lt(
+        "%(invoice)s is no longer open for %(amount).2f: the rest of its payment "
+        "stays as customer credit"
+    ),
+    "remittance_deduction": _lt(
+        "deduction of %(amount).2f on %(invoice)s written off (%(reason)s)"
+    ),
+    "remittance_deduction_open": _lt(
+        "deduction of %(amount).2f on %(invoice)s (%(reason)s) is above the write-off "
+        "limit: it stays open on the invoice"
+    ),
+    "remittance_short": _lt(
+        "the payment is %.2f less than the advice: the last invoices stay partly open"
+    ),
+    "remittance_credit": _lt("%.2f more than the advice stays as customer credit"),
+    "remittance_ambiguous": _lt(
+        "several remittance advices and payments fit: check which is which"
+    ),
+}
+
+# names of the arguments of reasons whose sentence has several (in order)
+REASON_ARGS = {
+    "remittance": ("name", "count"),
+    "remittance_no_longer_open": ("invoice", "amount"),
+    "remittance_deduction": ("amount", "invoice", "reason"),
+    "remittance_deduction_open": ("amount", "invoice", "reason"),
 }
 
 
@@ -148,8 +181,17 @@ class OtcCashSuggestion(models.Model):
             if label is not None:
                 translated = str(label)
                 try:
-                    text = translated % tuple(args) if "%" in translated else translated
-                except TypeError:
+                    if code in REASON_ARGS:
+                        text = translated % dict(
+                            zip(REASON_ARGS[code], args, strict=True)
+                        )
+                    else:
+                        text = (
+                            translated % tuple(args)
+                            if "%" in translated
+                            else translated
+                        )
+                except (TypeError, ValueError, KeyError):
                     # arguments of an older engine version: keep its sentence
                     _logger.debug("reason %s: arguments %r do not fit", code, args)
             items.append((text, contribution or 0.0))
@@ -266,18 +308,27 @@ class OtcCashSuggestion(models.Model):
         return True
 
     def _as_proposal(self):
+        """This candidate as the engine's typed ``Proposal`` (the way back of
+        ``account.bank.statement.line._otc_suggestion_vals``). Its amounts are
+        settled again from the invoices when it is applied."""
         self.ensure_one()
-        return {
-            "partner_id": self.partner_id.id,
-            "allocations": [tuple(pair) for pair in self.allocation or []],
-            "currency_id": self.currency_id.id,
-            "writeoff": self.writeoff,
-            "writeoff_account_id": False,
-            "discount": self.discount,
-            "credit": self.credit,
-            "score": self.score / 100.0,
-            "kind": self.kind,
-            "reason_data": self.reason_data or [],
-            "remittance_id": self.remittance_id.id,
-            "suggestion_id": self.id,
-        }
+        company_currency = self.statement_line_id.company_id.currency_id
+        return matching.Proposal(
+            customer_id=self.partner_id.id,
+            allocations=tuple(tuple(pair) for pair in self.allocation or []),
+            kind=self.kind,
+            score=self.score / 100.0,
+            strength=self.score / 100.0,
+            reasons=tuple(
+                matching.Reason(text, contribution or 0.0, code, tuple(args or ()))
+                for code, args, text, contribution in self.reason_data or []
+            ),
+            writeoff=self.writeoff,
+            discount=self.discount,
+            credit=self.credit,
+            currency=""
+            if self.currency_id == company_currency
+            else self.currency_id.name,
+            remittance_id=self.remittance_id.id or None,
+            suggestion_id=self.id,
+        )

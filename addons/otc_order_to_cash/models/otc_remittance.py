@@ -6,11 +6,11 @@ from ..engine import remittance as remittance_engine
 
 # a payment reference shorter than this is too common to identify a payment
 MIN_REFERENCE_KEY = 4
-SCORE_SURE = 0.97  # linked to the payment, or its reference found in the label
-SCORE_AMOUNT = 0.9  # same customer and amount
-SCORE_DOUBT = 0.8  # the advice no longer adds up to the payment
-SCORE_AMBIGUOUS = 0.6  # several advices fit the line, or one fits several lines
-HOW_LINKED, HOW_REFERENCE, HOW_AMOUNT = 3, 2, 1
+HOW_LINKED, HOW_REFERENCE, HOW_AMOUNT = (
+    remittance_engine.HOW_LINKED,
+    remittance_engine.HOW_REFERENCE,
+    remittance_engine.HOW_AMOUNT,
+)
 
 
 def reference_key(reference):
@@ -230,8 +230,7 @@ class OtcRemittance(models.Model):
     def _otc_proposals_for_lines(self, statement_lines):
         """Proposals of the remittance advices that explain these payments.
 
-        Returns ``{statement line id: proposal dict}`` (format of the
-        matcher's apply code) for the lines an advice waiting for its payment
+        Returns ``{statement line id: matching.Proposal}`` for the lines an advice waiting for its payment
         (draft or matched) explains: the advice is linked to the line, or,
         not linked to any, its customer (when the line names one) and payment
         amount are the line's and its payment reference, if any, is quoted in
@@ -239,9 +238,10 @@ class OtcRemittance(models.Model):
         advice without reference needs the line's customer.  One query finds
         the candidates of all the lines.
 
-        Certainty: linked or reference found 0.97, customer and amount only
-        0.9; when several advices fit a line (or one advice several lines) the
-        best kind is kept at 0.6, so that a person chooses.
+        Certainty (``engine/remittance.allocate``): linked or reference found
+        0.97, customer and amount only 0.9; when several advices fit a line
+        (or one advice several lines) the best kind is kept at 0.6, so that a
+        person chooses.
         """
         lines = statement_lines.filtered(lambda line: line.amount > 0)
         if not lines:
@@ -366,145 +366,42 @@ class OtcRemittance(models.Model):
         return limit
 
     def _otc_proposal(self, statement_line, how, ambiguous=False):
-        """The proposal dict applying this advice to ``statement_line``.
+        """The ``matching.Proposal`` applying this advice to ``statement_line``.
 
-        Each line pays its item what the file says, capped at the item's
-        open amount (an item paid meanwhile leaves the amount as customer
-        credit).  A deduction is written off, the item being settled in full,
-        while the deductions written off stay within the company's write-off
-        limit (the matcher's limit for one payment, in row order); above it
-        the deduction stays open on the item.  When the payment is less than
-        the advice, the last rows get less (their deductions are not written
-        off then).
+        The rows as they stand (each item's open amount now) and the payment
+        go to ``engine/remittance.allocate``, which splits the payment and
+        scores the advice; the statement line's matcher decides with it like
+        with any other proposal.
         """
         self.ensure_one()
-        env = self.env
-        currency = self.currency_id
         amount = self._otc_line_amount(statement_line)
         if amount is None:
             return None
-        budget = self._otc_writeoff_budget()
-        reasons = []
-        entries = []  # [item id, cash, written off, remittance line]
-        score = SCORE_SURE if how in (HOW_LINKED, HOW_REFERENCE) else SCORE_AMOUNT
-        for rline in self.line_ids.sorted(lambda r: (r.row, r.id)):
-            residual = rline._otc_open_amount()
-            paid = rline.amount_paid
-            cash = currency.round(min(paid, residual))
-            writeoff = 0.0
-            if currency.compare_amounts(cash, paid) < 0:
-                score = min(score, SCORE_DOUBT)
-                reasons.append(
-                    env._(
-                        "%(invoice)s is no longer open for %(amount)s: the rest of "
-                        "its payment stays as customer credit",
-                        invoice=rline._otc_label(),
-                        amount=currency.format(paid),
-                    )
-                )
-            elif rline.amount_deduction:
-                deduction = currency.round(min(rline.amount_deduction, residual - cash))
-                if currency.compare_amounts(deduction, 0.0) > 0:
-                    if currency.compare_amounts(deduction, budget) <= 0:
-                        writeoff = deduction
-                        budget -= deduction
-                        reasons.append(
-                            env._(
-                                "deduction of %(amount)s on %(invoice)s written off "
-                                "(%(reason)s)",
-                                amount=currency.format(deduction),
-                                invoice=rline._otc_label(),
-                                reason=rline.deduction_reason
-                                or env._("no reason given"),
-                            )
-                        )
-                    else:
-                        reasons.append(
-                            env._(
-                                "deduction of %(amount)s on %(invoice)s (%(reason)s) "
-                                "is above the write-off limit: it stays open on the "
-                                "invoice",
-                                amount=currency.format(deduction),
-                                invoice=rline._otc_label(),
-                                reason=rline.deduction_reason
-                                or env._("no reason given"),
-                            )
-                        )
-            entries.append([rline.move_line_id.id, cash, writeoff])
-        applied = sum(cash for _item, cash, _wo in entries)
-        credit = currency.round(amount - applied)
-        if currency.compare_amounts(credit, 0.0) < 0:
-            score = min(score, SCORE_DOUBT)
-            reasons.append(
-                env._(
-                    "the payment is %(amount)s less than the advice: the last "
-                    "invoices stay partly open",
-                    amount=currency.format(-credit),
-                )
+        currency = self.currency_id
+        rows = [
+            remittance_engine.AdviceRow(
+                item_id=rline.move_line_id.id,
+                label=rline._otc_label(),
+                paid=rline.amount_paid,
+                deduction=rline.amount_deduction,
+                deduction_reason=rline.deduction_reason or "",
+                residual=rline._otc_open_amount(),
             )
-            short = -credit
-            for entry in reversed(entries):
-                if currency.compare_amounts(short, 0.0) <= 0:
-                    break
-                entry[2] = 0.0  # an item not paid in full: nothing written off
-                take = min(entry[1], short)
-                entry[1] = currency.round(entry[1] - take)
-                short = currency.round(short - take)
-            credit = 0.0
-        elif currency.compare_amounts(credit, 0.0) > 0:
-            reasons.append(
-                env._(
-                    "%(amount)s more than the advice stays as customer credit",
-                    amount=currency.format(credit),
-                )
-            )
-        allocations = [
-            (item, currency.round(cash + writeoff))
-            for item, cash, writeoff in entries
-            if item and currency.compare_amounts(cash + writeoff, 0.0) > 0
+            for rline in self.line_ids.sorted(lambda r: (r.row, r.id))
         ]
-        writeoff_total = currency.round(sum(wo for item, cash, wo in entries if item))
-        if not allocations:
-            score = min(score, SCORE_AMBIGUOUS)
-        if ambiguous:
-            score = min(score, SCORE_AMBIGUOUS)
-            reasons.append(
-                env._(
-                    "several remittance advices and payments fit: check which is which"
-                )
-            )
-        head = [
-            env._(
-                "remittance advice %(name)s (%(count)s invoices)",
-                name=self.name,
-                count=len(self.line_ids),
-            ),
-            {
-                HOW_LINKED: env._("linked to this payment"),
-                HOW_REFERENCE: env._(
-                    "payment reference %(reference)s found",
-                    reference=self.payment_reference,
-                ),
-                HOW_AMOUNT: env._("same customer and payment amount"),
-            }[how],
-        ]
-        reasons = head + reasons
-        company_currency = self.company_id.currency_id
-        return {
-            "partner_id": self.partner_id.commercial_partner_id.id,
-            "allocations": allocations,
-            "currency_id": False if currency == company_currency else currency.id,
-            "writeoff": writeoff_total,
-            "writeoff_account_id": False,
-            "discount": 0.0,
-            "credit": currency.round(credit),
-            "score": score,
-            "kind": "remittance",
-            "reasons": reasons,
-            # the form the matcher stores on its candidates
-            "reason_data": [["remittance", [], text, 0.0] for text in reasons],
-            "remittance_id": self.id,
-        }
+        return remittance_engine.allocate(
+            rows,
+            amount,
+            customer_id=self.partner_id.commercial_partner_id.id,
+            how=how,
+            ambiguous=ambiguous,
+            writeoff_budget=self._otc_writeoff_budget(),
+            currency="" if currency == self.company_id.currency_id else currency.name,
+            digits=currency.decimal_places,
+            name=self.name,
+            payment_reference=self.payment_reference or "",
+            remittance_id=self.id,
+        )
 
     @api.model
     def _otc_mark_applied(self, line_of):

@@ -6,6 +6,7 @@ from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.otc_order_to_cash.models.account_bank_statement_line import (
     AccountBankStatementLine,
@@ -158,3 +159,110 @@ class TestCashConcurrency(TransactionCase):
         # B saw the line unreconciled in its snapshot, but may not touch it
         self.assertIn(results["B"], (0, "serialization failure"))
         self.assertEqual(self._partials(), (1, "paid", True))
+
+
+@tagged("post_install", "-at_install")
+class TestCashBatchRetry(TransactionCase):
+    """The scheduled job meets a concurrent writer on one invoice of its
+    batch (another connection holds the invoice's receivable item): the
+    batch is retried in halves, the other lines are reconciled, the busy
+    one waits for the next run (committed data, removed at the end)."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            journal = env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+            )
+            sale = env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+            )
+            if not journal.suspense_account_id or not sale:
+                self.skipTest("the main company has no chart of accounts")
+            partner = env["res.partner"].create(
+                {"name": "Batch Retry Customer", "is_company": True}
+            )
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "journal_id": sale.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "x", "price_unit": amount, "tax_ids": []}
+                            )
+                        ],
+                    }
+                    for amount in (1111.11, 2222.22, 3333.33)
+                ]
+            )
+            invoices.action_post()
+            lines = env["account.bank.statement.line"].create(
+                [
+                    {
+                        "journal_id": journal.id,
+                        "amount": invoice.amount_total,
+                        "payment_ref": f"{invoice.name} batch retry",
+                        "date": invoice.invoice_date,
+                    }
+                    for invoice in invoices
+                ]
+            )
+            self.ids = {
+                "company": company.id,
+                "partner": partner.id,
+                "invoices": invoices.ids,
+                "lines": lines.ids,
+                "busy": invoices[1]
+                .line_ids.filtered(
+                    lambda aml: aml.account_id.account_type == "asset_receivable"
+                )
+                .id,
+            }
+        self.addCleanup(self._remove_data)
+        # another transaction writing the second invoice right now
+        self.blocker = self.registry.cursor()
+        self.addCleanup(self.blocker.close)
+        self.blocker.execute(
+            "SELECT id FROM account_move_line WHERE id = %s FOR UPDATE",
+            [self.ids["busy"]],
+        )
+
+    def _remove_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"force_delete": True})
+            lines = env["account.bank.statement.line"].browse(self.ids["lines"])
+            lines.filtered("is_reconciled").action_undo_reconciliation()
+            lines.unlink()
+            invoices = env["account.move"].browse(self.ids["invoices"])
+            invoices.button_draft()
+            invoices.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def test_busy_invoice_costs_one_line_not_the_batch(self):
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        # waiting for the other writer would block the test: fail at once
+        cr.execute("SET lock_timeout = '300ms'")
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        Line = env["account.bank.statement.line"]
+        lines = Line.browse(self.ids["lines"])
+        # the other companies' waiting lines are not this test's business
+        env["res.company"].search(
+            [("id", "!=", self.ids["company"])]
+        ).otc_cash_auto_match = False
+        env["res.company"].browse(self.ids["company"]).otc_cash_auto_match = True
+        Line.search(
+            [("otc_match_state", "=", "todo"), ("id", "not in", lines.ids)]
+        ).otc_match_state = "unmatched"
+        with mute_logger("odoo.sql_db", "odoo.addons.otc_order_to_cash.tools.batch"):
+            Line._cron_otc_match(batch_size=3)
+        states = dict(zip(lines.ids, lines.mapped("otc_match_state"), strict=True))
+        self.assertEqual(
+            [states[i] for i in self.ids["lines"]], ["auto", "todo", "auto"]
+        )
+        self.assertEqual(lines.mapped("is_reconciled"), [True, False, True])
+        cr.rollback()

@@ -343,10 +343,10 @@ class TestRemittance(OtcCashCommon):
 
     def assert_balanced(self, proposal, amount):
         total = (
-            sum(a for _aml, a in proposal["allocations"])
-            - proposal["writeoff"]
-            - proposal["discount"]
-            + proposal["credit"]
+            sum(a for _aml, a in proposal.allocations)
+            - proposal.writeoff
+            - proposal.discount
+            + proposal.credit
         )
         self.assertAlmostEqual(total, amount, places=2)
 
@@ -357,29 +357,28 @@ class TestRemittance(OtcCashCommon):
         self.assertEqual(remittance.state, "matched")
         proposals = self.env["otc.remittance"]._otc_proposals_for_lines(line)
         proposal = proposals[line.id]
-        self.assertEqual(proposal["kind"], "remittance")
-        self.assertEqual(proposal["remittance_id"], remittance.id)
-        self.assertEqual(proposal["partner_id"], self.mueller.id)
-        self.assertEqual(proposal["score"], 0.97)
-        self.assertFalse(proposal["currency_id"])
+        self.assertEqual(proposal.kind, "remittance")
+        self.assertEqual(proposal.remittance_id, remittance.id)
+        self.assertEqual(proposal.customer_id, self.mueller.id)
+        self.assertEqual(proposal.score, 0.97)
+        self.assertFalse(proposal.currency)
         # the small deduction is written off (inv2 paid in full), the large one
         # stays open on inv3
         self.assertEqual(
-            proposal["allocations"],
-            [
+            proposal.allocations,
+            (
                 (self.receivable(self.inv1).id, 1000.0),
                 (self.receivable(self.inv2).id, 500.0),
                 (self.receivable(self.inv3).id, 250.0),
-            ],
+            ),
         )
-        self.assertEqual(proposal["writeoff"], 5.0)
-        self.assertEqual(proposal["credit"], 0.0)
+        self.assertEqual(proposal.writeoff, 5.0)
+        self.assertEqual(proposal.credit, 0.0)
         self.assert_balanced(proposal, 1745.0)
-        reasons = "\n".join(proposal["reasons"])
+        reasons = "\n".join(reason.text for reason in proposal.reasons)
         self.assertIn(remittance.name, reasons)
         self.assertIn("written off (damaged box)", reasons)
         self.assertIn("above the write-off limit", reasons)
-        self.assertEqual(len(proposal["reason_data"]), len(proposal["reasons"]))
 
     def test_proposal_when_the_payment_differs(self):
         remittance = self.import_file(self.standard_file())
@@ -387,9 +386,9 @@ class TestRemittance(OtcCashCommon):
         line = self.make_line(1700.0, label="part")
         remittance.statement_line_id = line
         proposal = remittance._otc_proposals_for_lines(line)[line.id]
-        self.assertLess(proposal["score"], 0.9)
+        self.assertLess(proposal.score, 0.9)
         self.assertEqual(
-            proposal["allocations"][-1], (self.receivable(self.inv3).id, 205.0)
+            proposal.allocations[-1], (self.receivable(self.inv3).id, 205.0)
         )
         self.assert_balanced(proposal, 1700.0)
         # paid 5 more: left as customer credit
@@ -398,7 +397,7 @@ class TestRemittance(OtcCashCommon):
         line2 = self.make_line(1750.0, label="more")
         remittance.statement_line_id = line2
         proposal = remittance._otc_proposals_for_lines(line2)[line2.id]
-        self.assertEqual(proposal["credit"], 5.0)
+        self.assertEqual(proposal.credit, 5.0)
         self.assert_balanced(proposal, 1750.0)
 
     def test_proposal_by_reference_or_customer_and_amount(self):
@@ -409,8 +408,8 @@ class TestRemittance(OtcCashCommon):
         other.partner_id = self.mueller
         proposals = self.env["otc.remittance"]._otc_proposals_for_lines(found | other)
         self.assertEqual(set(proposals), {found.id})
-        self.assertEqual(proposals[found.id]["score"], 0.97)
-        self.assertEqual(proposals[found.id]["remittance_id"], with_ref.id)
+        self.assertEqual(proposals[found.id].score, 0.97)
+        self.assertEqual(proposals[found.id].remittance_id, with_ref.id)
         with_ref.action_cancel()
         # an advice without reference: the line's customer and amount
         content = self.csv(["Invoice", "Amount Paid"], [self.inv1.name, "1000"])
@@ -422,8 +421,8 @@ class TestRemittance(OtcCashCommon):
             by_amount | nobody
         )
         self.assertEqual(set(proposals), {by_amount.id})
-        self.assertEqual(proposals[by_amount.id]["score"], 0.9)
-        self.assertEqual(proposals[by_amount.id]["remittance_id"], plain.id)
+        self.assertEqual(proposals[by_amount.id].score, 0.9)
+        self.assertEqual(proposals[by_amount.id].remittance_id, plain.id)
         # two advices fit: a person chooses
         twin = self.env["otc.remittance"].create(
             {
@@ -443,8 +442,8 @@ class TestRemittance(OtcCashCommon):
         proposal = self.env["otc.remittance"]._otc_proposals_for_lines(by_amount)[
             by_amount.id
         ]
-        self.assertEqual(proposal["score"], 0.6)
-        self.assertIn(proposal["remittance_id"], (plain | twin).ids)
+        self.assertEqual(proposal.score, 0.6)
+        self.assertIn(proposal.remittance_id, (plain | twin).ids)
 
     def contact_of(self, company_partner):
         return self.env["res.partner"].create(

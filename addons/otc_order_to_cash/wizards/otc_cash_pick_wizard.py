@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import matching
+
 
 class OtcCashPickWizard(models.TransientModel):
     _name = "otc.cash.pick.wizard"
@@ -109,20 +111,21 @@ class OtcCashPickWizard(models.TransientModel):
         if not picked and self.difference <= 0:
             raise UserError(self.env._("Enter the amount to apply to each item."))
         difference = self.difference
-        proposal = {
-            "partner_id": self.partner_id.commercial_partner_id.id,
-            "allocations": [(item.move_line_id.id, item.amount) for item in picked],
-            "currency_id": self.currency_id.id,
-            "writeoff": -difference if difference < 0 else 0.0,
-            "writeoff_account_id": False,
-            "discount": 0.0,
-            "credit": difference if difference > 0 else 0.0,
-            "score": 1.0,
-            "kind": "manual",
-            "reason_data": [
-                ["manual", [self.env.user.name], "picked by hand", 0.0],
-            ],
-        }
+        proposal = matching.Proposal(
+            customer_id=self.partner_id.commercial_partner_id.id,
+            allocations=tuple((item.move_line_id.id, item.amount) for item in picked),
+            kind="manual",
+            score=1.0,
+            strength=1.0,
+            reasons=(
+                matching.Reason("picked by hand", 0.0, "manual", (self.env.user.name,)),
+            ),
+            writeoff=-difference if difference < 0 else 0.0,
+            credit=difference if difference > 0 else 0.0,
+            currency=""
+            if self.currency_id == line.company_id.currency_id
+            else self.currency_id.name,
+        )
         line._otc_lock_or_fail()
         applied = line._otc_apply([(line, proposal)], origin="manual", strict=True)
         applied._otc_learn()
