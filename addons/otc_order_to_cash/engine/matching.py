@@ -10,7 +10,11 @@ one ``StatementLine`` and ``decide`` says whether the best may be reconciled
 automatically.  Once a line is applied, ``Matcher.consume`` (or ``apply``
 for a whole proposal) lowers the items' residuals, and drops fully paid items
 from every index, so that the next lines of the run do not propose them
-again.  Nothing here compares a line with every item:
+again.  Lines are therefore matched in a stated order, the one the Odoo side
+locks and feeds them in: statement date, then sequence, then id; the same
+data gives the same result line for line, run after run (the earlier of two
+payments of one invoice gets it).  Nothing here compares a line with every
+item:
 
 * references: every number an item carries (document number, payment
   reference, origin order) is parsed by ``references`` into three hash keys

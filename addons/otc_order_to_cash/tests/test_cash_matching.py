@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -350,3 +352,29 @@ class TestCashMatching(OtcCashCommon):
         line = self.make_line(75.0, label=invoice.name)
         line.with_user(self.clerk).action_otc_match()
         self.assert_paid_by(line, invoice)
+
+    def test_lines_are_processed_in_a_stated_order(self):
+        """Statement date, then sequence, then id: two lines paying the same
+        invoice, the earlier payment gets it, run after run."""
+        invoice = self.make_invoice(self.rossi, 640.0)
+        later = self.make_line(640.0, label=f"RG {invoice.name}")
+        earlier = self.make_line(
+            640.0, label=f"RG {invoice.name}", date=self.today - timedelta(days=5)
+        )
+        lines = later | earlier
+        outcomes = []
+        for _run in range(2):
+            with self.env.cr.savepoint() as savepoint:
+                lines._otc_match_lines()
+                outcomes.append(
+                    [
+                        (line.id, line.otc_match_state, line.is_reconciled)
+                        for line in lines
+                    ]
+                )
+                savepoint.rollback()
+            self.env.invalidate_all()
+        self.assertEqual(outcomes[0], outcomes[1])
+        states = {line_id: (state, done) for line_id, state, done in outcomes[0]}
+        self.assertEqual(states[earlier.id], ("auto", True))
+        self.assertFalse(states[later.id][1])
