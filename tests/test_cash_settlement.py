@@ -61,3 +61,27 @@ def test_rate_conversions():
     same = settlement.Rate(100.0, 100.0)
     assert same.convert(12.345) == (12.345, 12.345)
     assert settlement.rounding_gap(100.0, [33.33, 33.33, 33.33], 2) == 0.01
+
+
+def test_foreign_item_at_its_booking_rate():
+    # an invoice of 1,080.00 USD booked at 1,000.00 EUR
+    whole = settlement.at_booking_rate(1080.0, 1000.0, 1080.0, in_item_currency=True)
+    assert whole == (1080.0, 1000.0)
+    half = settlement.at_booking_rate(540.0, 1000.0, 1080.0, in_item_currency=True)
+    assert half == (540.0, 500.0)
+    # the amount in company currency, converted at the item's own rate
+    assert settlement.at_booking_rate(
+        500.0, 1000.0, 1080.0, in_item_currency=False
+    ) == (540.0, 500.0)
+    # a third: rounded to the cent, the whole residual when it is all of it
+    assert settlement.at_booking_rate(
+        333.33, 1000.0, 1000.01, in_item_currency=True
+    ) == (333.33, 333.33)
+
+
+def test_rounding_is_odoos_half_up():
+    assert settlement.round_half_up(2.675, 2) == 2.68
+    assert settlement.round_half_up(-2.675, 2) == -2.68
+    assert settlement.round_half_up(0.125, 2) == 0.13
+    assert settlement.round_half_up(1.0, 2) == 1.0
+    assert settlement.round_half_up(0.0, 2) == 0.0

@@ -26,6 +26,7 @@ payment as the bank booked it, never from stored amounts:
 All amounts are in the proposal's currency; ``digits`` is its precision.
 """
 
+import math
 from dataclasses import dataclass
 
 E_OVER_LIMIT = "writeoff_over_limit"  # difference, limit, discount
@@ -33,6 +34,20 @@ MESSAGES = {
     E_OVER_LIMIT: "the difference of %(difference).2f exceeds the early-payment "
     "discount granted (%(discount).2f) plus the write-off limit (%(limit).2f)",
 }
+
+
+def round_half_up(value, digits):
+    """``value`` rounded to ``digits`` decimals, halves away from zero.
+
+    Odoo's ``float_round`` (what ``res.currency.round`` does): the value is
+    nudged by one unit in the last place of a double before rounding, so
+    that 2.675 (stored as 2.67499999...) rounds to 2.68 as a person expects.
+    """
+    normalized = value * 10**digits
+    if normalized:
+        epsilon = 2 ** (math.log(abs(normalized), 2) - 52)
+        normalized += math.copysign(epsilon, normalized)
+    return math.copysign(math.floor(abs(normalized) + 0.5), normalized) / 10**digits
 
 
 class SettlementError(ValueError):
@@ -54,7 +69,7 @@ class Settlement:
 
 
 def _cents(amount, digits):
-    return round((amount or 0.0) * 10**digits)
+    return round(round_half_up(amount or 0.0, digits) * 10**digits)
 
 
 def settle(
@@ -112,12 +127,12 @@ class Rate:
         if self.same_currency:
             return amount, amount
         if self.in_transaction:
-            return amount, round(
+            return amount, round_half_up(
                 amount * self.company_amount / self.transaction_amount,
                 self.company_digits,
             )
         return (
-            round(
+            round_half_up(
                 amount * self.transaction_amount / self.company_amount,
                 self.transaction_digits,
             ),
@@ -128,7 +143,7 @@ class Rate:
         """A company-currency amount (a limit) in the proposal's currency."""
         if self.same_currency or not self.in_transaction or not self.company_amount:
             return company_amount
-        return round(
+        return round_half_up(
             company_amount * self.transaction_amount / self.company_amount,
             self.transaction_digits,
         )
@@ -136,4 +151,38 @@ class Rate:
 
 def rounding_gap(total, parts, digits):
     """What ``parts`` miss of ``total`` after rounding each (to the cent)."""
-    return round(total - sum(parts), digits)
+    return round_half_up(total - sum(parts), digits)
+
+
+def at_booking_rate(
+    amount,
+    residual,
+    residual_currency,
+    *,
+    in_item_currency,
+    item_digits=2,
+    company_digits=2,
+):
+    """(amount in the item's currency, its value at the item's booking rate).
+
+    For a foreign-currency item: ``amount`` is what the payment applies to it,
+    in the item's currency when ``in_item_currency``, else in company
+    currency (converted at the item's own rate, residual over residual in
+    currency). Settling the whole residual books the residual itself, so
+    that no cent stays open; a part is valued at the item's rate. The
+    difference with what the bank credited is the realised exchange
+    difference.
+    """
+    if in_item_currency:
+        amount_currency = amount
+    else:
+        amount_currency = round_half_up(
+            amount * residual_currency / residual, item_digits
+        )
+    if round_half_up(amount_currency - residual_currency, item_digits):
+        booked = round_half_up(
+            amount_currency * residual / residual_currency, company_digits
+        )
+    else:
+        booked = residual
+    return amount_currency, booked

@@ -1302,20 +1302,14 @@ class AccountBankStatementLine(models.Model):
             currency = item.currency_id
             if currency == company_currency or not item.amount_residual_currency:
                 continue
-            if ctx["currency"] == currency:
-                amount_currency = amount
-            else:
-                amount_currency = currency.round(
-                    amount * item.amount_residual_currency / item.amount_residual
-                )
-            if currency.compare_amounts(amount_currency, item.amount_residual_currency):
-                booked = company_currency.round(
-                    amount_currency
-                    * item.amount_residual
-                    / item.amount_residual_currency
-                )
-            else:
-                booked = item.amount_residual
+            amount_currency, booked = settlement.at_booking_rate(
+                amount,
+                item.amount_residual,
+                item.amount_residual_currency,
+                in_item_currency=ctx["currency"] == currency,
+                item_digits=currency.decimal_places,
+                company_digits=company_currency.decimal_places,
+            )
             counterpart = vals[index]
             difference += -counterpart["balance"] - booked
             counterpart.update(
@@ -1325,7 +1319,7 @@ class AccountBankStatementLine(models.Model):
                     "balance": -booked,
                 }
             )
-        difference = company_currency.round(difference)
+        difference = round(difference, company_currency.decimal_places)
         if company_currency.is_zero(difference):
             return
         account = (
