@@ -91,6 +91,16 @@ class OtcReceivableKpi(models.TransientModel):
         readonly=True,
         help="Average days from a receipt's bank date to its reconciliation.",
     )
+    returns_credited = fields.Monetary(
+        "Credited for Returns",
+        readonly=True,
+        help="Posted credit notes of return authorisations dated in the period.",
+    )
+    returns_rate = fields.Float(
+        "Returns (% of Credit Sales)",
+        digits=(16, 1),
+        readonly=True,
+    )
     previous_dso = fields.Float("DSO, Previous Period", digits=(16, 1), readonly=True)
     previous_cei = fields.Float("CEI, Previous Period", digits=(16, 1), readonly=True)
     undefined = fields.Char(
@@ -322,7 +332,24 @@ class OtcReceivableKpi(models.TransientModel):
                 date_to,
             )
         )
+        (returns_credited,) = self._otc_one(
+            SQL(
+                """
+                SELECT COALESCE(SUM(-m.amount_total_signed), 0)
+                  FROM account_move m
+                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
+                 WHERE m.company_id = %s AND m.move_type = 'out_refund'
+                   AND m.state = 'posted' AND m.otc_return_id IS NOT NULL
+                   AND m.invoice_date BETWEEN %s AND %s AND %s
+                """,
+                company,
+                date_from,
+                date_to,
+                partners,
+            )
+        )
         return {
+            "returns_credited": returns_credited,
             "dispute_rate": kpi_engine.ratio(disputes, invoices),
             "dispute_days": dispute_days,
             "promises_kept": kpi_engine.ratio(kept, kept + broken),
@@ -387,8 +414,11 @@ class OtcReceivableKpi(models.TransientModel):
         prev_to = self.date_from - timedelta(days=1)
         _prev_figures, previous = self._otc_period(prev_to - length, prev_to)
         pattern = self._otc_payment_sums(self.date_from, self.date_to)
+        ratios = self._otc_ratios(self.date_from, self.date_to)
+        returns_credited = ratios.pop("returns_credited")
         values = {
-            **self._otc_ratios(self.date_from, self.date_to),
+            **ratios,
+            "returns_rate": kpi_engine.ratio(returns_credited, figures.credit_sales),
             "dso": kpis.dso,
             "dso_countback": kpis.dso_countback,
             "best_dso": kpis.best_dso,
@@ -410,6 +440,7 @@ class OtcReceivableKpi(models.TransientModel):
                 "closing_ar": figures.closing_ar,
                 "closing_current_ar": figures.closing_current_ar,
                 "credit_sales": figures.credit_sales,
+                "returns_credited": returns_credited,
                 "undefined": "; ".join(undefined),
             }
         )
@@ -440,6 +471,8 @@ class OtcReceivableKpi(models.TransientModel):
             "dunning_effect",
             "cash_auto_rate",
             "cash_days_to_apply",
+            "returns_rate",
+            "returns_credited",
             "opening_ar",
             "credit_sales",
             "closing_ar",
@@ -747,6 +780,7 @@ class OtcReceivableKpi(models.TransientModel):
                     "dunning_effect",
                     "cash_auto_rate",
                     "cash_days_to_apply",
+                    "returns_rate",
                 )
                 if report._fields[key].string not in undefined
             ],

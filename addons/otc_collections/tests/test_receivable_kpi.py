@@ -296,3 +296,26 @@ class TestReceivableKpi(OtcCreditCommon):
         self.assertAlmostEqual(kpis["Closing Receivables"], 800.0)
         aging = dict(book["Aging"].iter_rows(min_row=2, values_only=True))
         self.assertAlmostEqual(aging["1-30"], 800.0)
+
+    def test_returns_figures(self):
+        invoice = self._invoice(self.customer, 400.0, self.today, self.today)
+        order = self.make_order(self.customer, 400.0)
+        ret = self.env["otc.return"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "sale_order_id": order.id,
+            }
+        )
+        refund = invoice._reverse_moves([{"invoice_date": self.today}])
+        refund.invoice_line_ids.price_unit = 100.0
+        refund.otc_return_id = ret
+        refund.action_post()
+        form = Form(self.env["otc.receivable.kpi"])
+        form.date_from = self.today - timedelta(days=30)
+        form.date_to = self.today
+        report = form.save()
+        report.action_compute()
+        self.assertAlmostEqual(report.returns_credited, 100.0)
+        # credit sales: the 400 invoice less the 100 credit note
+        self.assertAlmostEqual(report.returns_rate, 100 / 300 * 100, places=1)
