@@ -33,6 +33,10 @@ PROTECTED_CREDIT_FIELDS = {
 }
 
 
+# Odoo's own credit limit fields among them (account, accounting groups).
+ODOO_CREDIT_FIELDS = {"credit_limit", "use_partner_credit_limit"}
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -257,7 +261,9 @@ class ResPartner(models.Model):
         credit_fields = PROTECTED_CREDIT_FIELDS.intersection(vals)
         if credit_fields and not self.env.su:
             self._otc_check_credit_write_access(credit_fields)
-            if credit_fields == set(vals):
+            if credit_fields == set(vals) and self.env.user.has_group(
+                "otc_order_to_cash.group_otc_credit_manager"
+            ):
                 # Credit terms only: a Credit Manager needs no right to edit
                 # contacts for that, only to see the customer.
                 self.check_access("read")
@@ -267,13 +273,28 @@ class ResPartner(models.Model):
     def _otc_check_credit_write_access(self, field_names):
         if self.env.su or not PROTECTED_CREDIT_FIELDS.intersection(field_names):
             return
-        if not self.env.user.has_group("otc_order_to_cash.group_otc_credit_manager"):
-            raise AccessError(
-                self.env._(
-                    "Only Credit Managers can change credit limits, credit "
-                    "policies and credit holds."
-                )
+        user = self.env.user
+        if user.has_group("otc_order_to_cash.group_otc_credit_manager"):
+            return
+        # Odoo's own limit stays with the users Odoo gave it to (its accounting
+        # groups, with the right to edit contacts, checked by Odoo on write):
+        # the restriction applies to the suite's terms, to the AR team below
+        # Credit Manager, and to users who had no right to the limit before.
+        if (
+            not PROTECTED_CREDIT_FIELDS.intersection(field_names) - ODOO_CREDIT_FIELDS
+            and not user.has_group("otc_order_to_cash.group_otc_ar_clerk")
+            and all(
+                self._fields[name].is_accessible(self.env)
+                for name in ODOO_CREDIT_FIELDS
             )
+        ):
+            return
+        raise AccessError(
+            self.env._(
+                "Only Credit Managers can change credit limits, credit "
+                "policies and credit holds."
+            )
+        )
 
     def action_otc_credit_hold(self):
         self._otc_check_credit_write_access({"otc_credit_hold"})

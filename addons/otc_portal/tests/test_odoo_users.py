@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
@@ -117,6 +118,34 @@ class TestOdooUsersWithoutSuiteGroups(OtcCreditCommon):
         # Odoo's own right stays: the Accounting Administrator is a Credit
         # Manager by implication.
         self.assertTrue(admin.has_group("otc_order_to_cash.group_otc_credit_manager"))
+
+    def test_invoicing_user_keeps_setting_odoo_credit_limit(self):
+        """A user Odoo lets set credit limits (accounting group, contact
+        editing) and outside the suite keeps doing it; the suite's own terms
+        stay Credit Manager only, and so does the limit for the AR team."""
+        billing = new_test_user(
+            self.env,
+            "odoo_billing_partner_editor",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assert_no_suite_group(billing)
+        customer = self.env["res.partner"].create(
+            {"name": "Customer of the Billing Team", "is_company": True}
+        )
+        with Form(customer.with_user(billing)) as form:
+            form.use_partner_credit_limit = True
+            form.credit_limit = 777.0
+        self.assertEqual(customer.with_company(self.company).credit_limit, 777.0)
+        with self.assertRaises(AccessError):
+            customer.with_user(billing).write({"otc_credit_policy": "warn"})
+        # Without the right to edit contacts, Odoo refuses as before.
+        invoicing_only = customer.with_user(self.invoicing_user)
+        with self.assertRaises(AccessError):
+            invoicing_only.write({"credit_limit": 1.0})
+        with self.assertRaises(AccessError):
+            customer.with_user(self.clerk).write({"credit_limit": 1.0})
 
     def test_settings_administrator_is_credit_manager(self):
         admin = new_test_user(
