@@ -40,6 +40,9 @@ class OtcReceivableKpi(models.TransientModel):
     date_to = fields.Date(required=True, default=fields.Date.context_today)
     salesperson_id = fields.Many2one("res.users")
     country_id = fields.Many2one("res.country")
+    collector_id = fields.Many2one("res.users")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    category_id = fields.Many2one("res.partner.category", string="Customer Tag")
 
     opening_ar = fields.Monetary("Opening Receivables", readonly=True)
     closing_ar = fields.Monetary("Closing Receivables", readonly=True)
@@ -125,6 +128,27 @@ class OtcReceivableKpi(models.TransientModel):
             conditions.append(SQL("cp.user_id = %s", salesperson.id))
         if self.country_id:
             conditions.append(SQL("cp.country_id = %s", self.country_id.id))
+        if self.partner_id:
+            conditions.append(
+                SQL("cp.id = %s", self.partner_id.commercial_partner_id.id)
+            )
+        if self.collector_id:
+            # company-dependent field: a jsonb of values per company
+            conditions.append(
+                SQL(
+                    "(cp.otc_collector_id ->> %s)::int = %s",
+                    str(self.company_id.id),
+                    self.collector_id.id,
+                )
+            )
+        if self.category_id:
+            conditions.append(
+                SQL(
+                    "EXISTS (SELECT 1 FROM res_partner_res_partner_category_rel rel"
+                    " WHERE rel.partner_id = cp.id AND rel.category_id = %s)",
+                    self.category_id.id,
+                )
+            )
         return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
 
     def _otc_open_totals(self, as_of):

@@ -319,3 +319,18 @@ class TestReceivableKpi(OtcCreditCommon):
         self.assertAlmostEqual(report.returns_credited, 100.0)
         # credit sales: the 400 invoice less the 100 credit note
         self.assertAlmostEqual(report.returns_rate, 100 / 300 * 100, places=1)
+
+    def test_filters_collector_customer_and_tag(self):
+        tag = self.env["res.partner.category"].create({"name": "Key Account"})
+        self.other.category_id = tag
+        self.other.with_company(self.company).otc_collector_id = self.collector
+        expected_other = 300.0
+        for vals in (
+            {"collector_id": self.collector},
+            {"partner_id": self.other},
+            {"category_id": tag},
+        ):
+            report = self._kpis(**vals)
+            self.assertAlmostEqual(report.closing_ar, expected_other, msg=str(vals))
+        report = self._kpis(partner_id=self.customer)
+        self.assertAlmostEqual(report.closing_ar, 500.0)
