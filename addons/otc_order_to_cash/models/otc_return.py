@@ -116,6 +116,12 @@ class OtcReturn(models.Model):
     date_approved = fields.Date(readonly=True, copy=False)
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_credited = fields.Date(readonly=True, copy=False)
+    days_to_credit = fields.Integer(
+        compute="_compute_days_to_credit",
+        store=True,
+        aggregator="avg",
+        help="Days from the request to the first credit note.",
+    )
     outside_window = fields.Boolean(
         compute="_compute_outside_window",
         help="At least one line is returned after its return window: only a "
@@ -135,6 +141,15 @@ class OtcReturn(models.Model):
         currency_field="currency_id",
         help="Posted credit notes, in company currency.",
     )
+
+    @api.depends("date_requested", "date_credited")
+    def _compute_days_to_credit(self):
+        for ret in self:
+            ret.days_to_credit = (
+                (ret.date_credited - ret.date_requested).days
+                if ret.date_credited and ret.date_requested
+                else 0
+            )
 
     @api.depends("line_ids.outside_window")
     def _compute_outside_window(self):
@@ -651,7 +666,12 @@ class OtcReturn(models.Model):
             for invoice, pairs in by_invoice.items():
                 credit_notes |= ret._otc_credit_invoice(invoice, pairs)
             ret._otc_set(
-                {"state": "credited", "date_credited": fields.Date.context_today(ret)}
+                {
+                    "state": "credited",
+                    # the first credit: the analysis measures request to credit
+                    "date_credited": ret.date_credited
+                    or fields.Date.context_today(ret),
+                }
             )
         return credit_notes
 

@@ -24,6 +24,24 @@ class OtcReturnLine(models.Model):
     sequence = fields.Integer(default=10)
     company_id = fields.Many2one(related="return_id.company_id", store=True)
     state = fields.Selection(related="return_id.state", store=True)
+    # stored for the returns analysis (grouped by customer, salesperson, month)
+    partner_id = fields.Many2one(
+        related="return_id.partner_id", store=True, string="Customer"
+    )
+    salesperson_id = fields.Many2one(
+        related="sale_line_id.order_id.user_id", store=True, string="Salesperson"
+    )
+    date_requested = fields.Date(related="return_id.date_requested", store=True)
+    days_to_credit = fields.Integer(
+        related="return_id.days_to_credit", store=True, aggregator="avg"
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_credited = fields.Monetary(
+        compute="_compute_amount_credited",
+        store=True,
+        currency_field="company_currency_id",
+        help="Credited for this line, before the restocking fee, in company currency.",
+    )
     sale_line_id = fields.Many2one(
         "sale.order.line",
         string="Order Line",
@@ -102,6 +120,15 @@ class OtcReturnLine(models.Model):
                 )
                 for aml in line.credit_line_ids
                 if aml.parent_state != "cancel" and aml.product_id
+            )
+
+    @api.depends("credit_line_ids.balance", "credit_line_ids.parent_state")
+    def _compute_amount_credited(self):
+        for line in self:
+            line.amount_credited = sum(
+                aml.balance
+                for aml in line.credit_line_ids
+                if aml.parent_state == "posted"
             )
 
     @api.depends(

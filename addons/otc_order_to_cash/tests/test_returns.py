@@ -472,6 +472,30 @@ class TestReturnFlow(OtcReturnCommon):
         self.assertAlmostEqual(credit_note.amount_total, 80)
         self.assertAlmostEqual(ret.amount_credited, 40, msg="company currency")
 
+    def test_returns_analysis(self):
+        order = self.sell(qty=5)
+        ret = self.new_return(order, qty=2, reason=self.reason_not_needed)
+        ret.action_request()
+        ret.with_user(self.clerk).action_approve()
+        self.receive(ret, qty=1)
+        ret.with_user(self.clerk).action_credit()
+        self.receive(ret)
+        ret.with_user(self.clerk).action_credit()
+        self.assertEqual(ret.days_to_credit, 0)
+        groups = self.env["otc.return.line"].read_group(
+            [("return_id", "=", ret.id)],
+            ["quantity:sum", "qty_received:sum", "amount_credited:sum"],
+            ["reason_id", "salesperson_id", "partner_id"],
+            lazy=False,
+        )
+        self.assertEqual(len(groups), 1)
+        group = groups[0]
+        self.assertEqual(group["reason_id"][0], self.reason_not_needed.id)
+        self.assertEqual(group["salesperson_id"][0], self.salesman.id)
+        self.assertEqual(group["partner_id"][0], self.customer.id)
+        self.assertEqual(group["qty_received"], 2)
+        self.assertAlmostEqual(group["amount_credited"], 200, msg="before the fee")
+
     def test_buttons_on_delivery_and_invoice(self):
         order = self.sell(qty=5)
         action = order.picking_ids.with_user(self.salesman).action_otc_create_return()
