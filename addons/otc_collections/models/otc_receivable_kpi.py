@@ -708,6 +708,87 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return self.env.cr.fetchall()
 
+    def _otc_collectors(self):
+        """Per collector, over the period: collected on its customers, contacts
+        logged, promises obtained and kept, disputes resolved."""
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH collected AS (
+                    SELECT (cp.otc_collector_id ->> %(company_key)s)::int AS user_id,
+                           SUM(apr.amount) AS amount
+                      FROM account_partial_reconcile apr
+                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                      JOIN account_account acc ON acc.id = aml.account_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                     WHERE apr.company_id = %(company)s
+                       AND acc.account_type = 'asset_receivable'
+                       AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
+                       AND cp.otc_collector_id ? %(company_key)s
+                  GROUP BY 1
+                ), contacts AS (
+                    SELECT u.id AS user_id, COUNT(*) AS n
+                      FROM mail_message msg
+                      JOIN res_users u ON u.partner_id = msg.author_id
+                     WHERE msg.model = 'res.partner' AND msg.message_type = 'comment'
+                       AND msg.date::date BETWEEN %(date_from)s AND %(date_to)s
+                  GROUP BY 1
+                ), promises AS (
+                    SELECT collector_id AS user_id, COUNT(*) AS obtained,
+                           COUNT(*) FILTER (WHERE state = 'kept') AS kept
+                      FROM otc_promise
+                     WHERE company_id = %(company)s
+                       AND create_date::date BETWEEN %(date_from)s AND %(date_to)s
+                  GROUP BY 1
+                ), disputes AS (
+                    SELECT resolved_by_id AS user_id, COUNT(*) AS n
+                      FROM otc_dispute
+                     WHERE company_id = %(company)s AND state = 'resolved'
+                       AND resolved_on::date BETWEEN %(date_from)s AND %(date_to)s
+                  GROUP BY 1
+                )
+                SELECT u.id, COALESCE(c.amount, 0), COALESCE(k.n, 0),
+                       COALESCE(pr.obtained, 0), COALESCE(pr.kept, 0), COALESCE(d.n, 0)
+                  FROM res_users u
+             LEFT JOIN collected c ON c.user_id = u.id
+             LEFT JOIN contacts k ON k.user_id = u.id
+             LEFT JOIN promises pr ON pr.user_id = u.id
+             LEFT JOIN disputes d ON d.user_id = u.id
+                 WHERE u.id = ANY(%(users)s)
+                   AND (c.amount IS NOT NULL OR pr.obtained IS NOT NULL OR d.n IS NOT NULL
+                        OR k.n IS NOT NULL)
+              ORDER BY 2 DESC
+                """,
+                company_key=str(self.company_id.id),
+                company=self.company_id.id,
+                date_from=self.date_from,
+                date_to=self.date_to,
+                users=self.env.ref("otc_order_to_cash.group_otc_collector")
+                .sudo()
+                .users.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        names = dict(
+            self.env["res.users"]
+            .sudo()
+            .browse([r[0] for r in rows])
+            .mapped(lambda u: (u.id, u.name))
+        )
+        return [
+            {
+                "user_id": uid,
+                "name": names.get(uid, ""),
+                "collected": collected,
+                "contacts": contacts,
+                "promises": obtained,
+                "promises_kept": kept,
+                "disputes_resolved": resolved,
+            }
+            for uid, collected, contacts, obtained, kept, resolved in rows
+        ]
+
     @api.model
     def otc_dashboard_data(self, date_from=None, date_to=None, salesperson_id=None):
         """Everything the Receivables Dashboard shows, in one call."""
@@ -808,6 +889,11 @@ class OtcReceivableKpi(models.TransientModel):
                 )
                 if report._fields[key].string not in undefined
             ],
+            "collectors": (
+                report._otc_collectors()
+                if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk")
+                else []
+            ),
             "worsening": [
                 {
                     "partner_id": pid,

@@ -334,3 +334,17 @@ class TestReceivableKpi(OtcCreditCommon):
             self.assertAlmostEqual(report.closing_ar, expected_other, msg=str(vals))
         report = self._kpis(partner_id=self.customer)
         self.assertAlmostEqual(report.closing_ar, 500.0)
+
+    def test_collector_performance(self):
+        self.customer.with_company(self.company).otc_collector_id = self.collector
+        self.customer.with_user(self.collector)._otc_log_note("Called", "comment")
+        form = Form(self.env["otc.receivable.kpi"])
+        form.date_from = date(2025, 3, 1)
+        form.date_to = self.today
+        report = form.save()
+        (row,) = [
+            r for r in report._otc_collectors() if r["user_id"] == self.collector.id
+        ]
+        # invoice A's 1,000 paid on 5 March 2025, one contact logged today
+        self.assertAlmostEqual(row["collected"], 1000.0)
+        self.assertEqual(row["contacts"], 1)
