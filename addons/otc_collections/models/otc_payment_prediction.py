@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from odoo.addons.otc_order_to_cash.tools.batch import run_batches
 
 from ..engine import prediction as prediction_engine
+from .otc_receivable_snapshot import paid_invoice_parts_sql
 
 #: how far back the payment history used for the patterns goes
 HISTORY_DAYS = 730
@@ -76,23 +77,11 @@ class OtcPaymentPrediction(models.Model):
         """Reconciled invoice parts of the company: (partner, country, amount, due, paid)."""
         self.env.cr.execute(
             SQL(
-                """
-                SELECT cp.id, cp.country_id, apr.amount,
-                       COALESCE(aml.date_maturity, aml.date), apr.max_date
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                  JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                 WHERE apr.company_id = %(company)s
-                   AND m.move_type = 'out_invoice'
-                   AND acc.account_type = 'asset_receivable'
-                   AND apr.max_date BETWEEN %(since)s AND %(as_of)s
-                """,
-                company=company.id,
-                since=as_of - timedelta(days=HISTORY_DAYS),
-                as_of=as_of,
+                "SELECT cp.id, cp.country_id, apr.amount,"
+                " COALESCE(aml.date_maturity, aml.date), apr.max_date %s",
+                paid_invoice_parts_sql(
+                    company.id, as_of - timedelta(days=HISTORY_DAYS), as_of
+                ),
             )
         )
         return self.env.cr.fetchall()

@@ -9,7 +9,7 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import kpi as kpi_engine
-from .otc_receivable_snapshot import open_receivables_sql
+from .otc_receivable_snapshot import open_receivables_sql, paid_invoice_parts_sql
 
 #: months of sales the count-back DSO may count back over
 COUNTBACK_MONTHS = 12
@@ -214,22 +214,11 @@ class OtcReceivableKpi(models.TransientModel):
                        COALESCE(SUM(apr.amount * (apr.max_date
                                  - COALESCE(aml.date_maturity, m.invoice_date))), 0),
                        COUNT(*)
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                  JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                 WHERE apr.company_id = %(company)s
-                   AND m.move_type = 'out_invoice'
-                   AND acc.account_type = 'asset_receivable'
-                   AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
-                   AND %(partners)s
+                %s
                 """,
-                company=self.company_id.id,
-                date_from=date_from,
-                date_to=date_to,
-                partners=self._otc_partner_filter(),
+                paid_invoice_parts_sql(
+                    self.company_id.id, date_from, date_to, self._otc_partner_filter()
+                ),
             )
         )
         return kpi_engine.pattern_from_sums(*self.env.cr.fetchone())
@@ -672,17 +661,7 @@ class OtcReceivableKpi(models.TransientModel):
                            apr.max_date > %(middle)s AS recent,
                            apr.amount,
                            apr.max_date - COALESCE(aml.date_maturity, m.invoice_date) AS late
-                      FROM account_partial_reconcile apr
-                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                      JOIN account_move m ON m.id = aml.move_id
-                      JOIN account_account acc ON acc.id = aml.account_id
-                      JOIN res_partner p ON p.id = aml.partner_id
-                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                     WHERE apr.company_id = %(company)s
-                       AND m.move_type = 'out_invoice'
-                       AND acc.account_type = 'asset_receivable'
-                       AND apr.max_date > %(start)s AND apr.max_date <= %(end)s
-                       AND %(partners)s
+                    %(parts)s
                 ), per AS (
                     SELECT partner_id,
                            SUM(amount * late) FILTER (WHERE recent)
@@ -699,10 +678,12 @@ class OtcReceivableKpi(models.TransientModel):
                  LIMIT %(limit)s
                 """,
                 middle=self.date_to - relativedelta(months=3),
-                start=self.date_to - relativedelta(months=6),
-                end=self.date_to,
-                company=self.company_id.id,
-                partners=self._otc_partner_filter(),
+                parts=paid_invoice_parts_sql(
+                    self.company_id.id,
+                    self.date_to - relativedelta(months=6) + timedelta(days=1),
+                    self.date_to,
+                    self._otc_partner_filter(),
+                ),
                 limit=limit,
             )
         )
@@ -717,14 +698,7 @@ class OtcReceivableKpi(models.TransientModel):
                 WITH collected AS (
                     SELECT (cp.otc_collector_id ->> %(company_key)s)::int AS user_id,
                            SUM(apr.amount) AS amount
-                      FROM account_partial_reconcile apr
-                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                      JOIN account_account acc ON acc.id = aml.account_id
-                      JOIN res_partner p ON p.id = aml.partner_id
-                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                     WHERE apr.company_id = %(company)s
-                       AND acc.account_type = 'asset_receivable'
-                       AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
+                    %(parts)s
                        AND cp.otc_collector_id ? %(company_key)s
                   GROUP BY 1
                 ), contacts AS (
@@ -762,6 +736,9 @@ class OtcReceivableKpi(models.TransientModel):
                 """,
                 company_key=str(self.company_id.id),
                 company=self.company_id.id,
+                parts=paid_invoice_parts_sql(
+                    self.company_id.id, self.date_from, self.date_to
+                ),
                 date_from=self.date_from,
                 date_to=self.date_to,
                 users=self.env.ref("otc_order_to_cash.group_otc_collector")
