@@ -1050,10 +1050,9 @@ class AccountBankStatementLine(models.Model):
         a customer gets the one it paid for, on the line and its entry (the
         entry's items already carry it), as Odoo's statement line
         synchronisation writes it (``skip_readonly_check``): through the ORM
-        with ``otc_orm_writes``, otherwise in one statement per table
-        followed by the recomputation of every field derived from the
-        partner (the entry's commercial partner, fiscal position...), which
-        is what that write does.
+        with ``otc_orm_writes``, otherwise in one statement per table with
+        the fields that write derives from the partner on an entry (see
+        ``_otc_set_partner``; the rows are the same, tested).
         """
         self.flush_recordset()
         values = SQL(", ").join(
@@ -1119,10 +1118,11 @@ class AccountBankStatementLine(models.Model):
                  WHERE line.id = v.line_id AND line.partner_id IS NULL;
                 UPDATE account_move move
                    SET partner_id = line.partner_id,
-                       is_manually_modified = TRUE,
+                       commercial_partner_id = partner.commercial_partner_id,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM account_bank_statement_line line
+                  JOIN res_partner partner ON partner.id = line.partner_id
                  WHERE line.id = ANY(%(ids)s)
                    AND move.id = line.move_id
                    AND move.partner_id IS NULL
@@ -1137,11 +1137,16 @@ class AccountBankStatementLine(models.Model):
             )
         )
         lines.invalidate_recordset(["partner_id"])
-        lines.modified(["partner_id"])
-        moves.invalidate_recordset(
-            ["partner_id", "is_manually_modified", "write_uid", "write_date"]
-        )
-        moves.modified(["partner_id"])
+        # the partner's non-stored derivatives (the bank partner...) too
+        moves.invalidate_recordset()
+        # what the ORM write derives from the partner on a statement entry
+        # (measured, tested): the customer's bank account and the partner's
+        # name; the invoice-only fields (terms, fiscal position, shipping
+        # address) stay empty on an entry, recomputing them per entry cost
+        # more than the whole match
+        Move = self.env["account.move"]
+        for fname in ("partner_bank_id", "invoice_partner_display_name"):
+            self.env.add_to_compute(Move._fields[fname], moves)
 
     def _otc_counterpart_vals(self, proposal, seen_items):
         """The settled proposal and the journal items replacing the suspense item.

@@ -51,6 +51,9 @@ class TestCashJournalWrites(OtcCashCommon):
         )
 
     def test_rows_equal_an_orm_write(self):
+        bank = self.env["res.partner.bank"].create(
+            {"acc_number": "IT60X0542811101000000123456", "partner_id": self.rossi.id}
+        )
         first = self.make_invoice(self.rossi, 500.0, days_ago=30)
         second = self.make_invoice(self.rossi, 500.0, days_ago=30)
         fast = self.make_line(500.0, label=f"Payment {first.name}")
@@ -64,9 +67,21 @@ class TestCashJournalWrites(OtcCashCommon):
             line: self.rows("account_move", "id", line.move_id.ids)[0]
             for line in (fast, orm)
         }
-        for column in ("partner_id", "commercial_partner_id", "fiscal_position_id"):
+        identity = {
+            "id",
+            "name",
+            "ref",
+            "payment_reference",
+            "create_date",
+            "write_date",
+            "sequence_number",
+            "statement_line_id",
+            "message_main_attachment_id",
+        }
+        for column in set(moves[fast]) - identity:
             self.assertEqual(moves[fast][column], moves[orm][column], column)
         self.assertEqual(moves[fast]["commercial_partner_id"], self.rossi.id)
+        self.assertEqual(moves[fast]["partner_bank_id"], bank.id)
         statement_rows = {
             line: self.rows("account_bank_statement_line", "id", line.ids)[0]
             for line in (fast, orm)
