@@ -1145,8 +1145,12 @@ class AccountBankStatementLine(models.Model):
         # address) stay empty on an entry, recomputing them per entry cost
         # more than the whole match
         Move = self.env["account.move"]
-        for fname in ("partner_bank_id", "invoice_partner_display_name"):
+        fnames = ["partner_bank_id", "invoice_partner_display_name"]
+        for fname in fnames:
             self.env.add_to_compute(Move._fields[fname], moves)
+        # computed now, in this run's context: an automatic run's applied
+        # candidates are its trail, not one tracking message per entry
+        moves.with_env(self.env).flush_recordset(fnames)
 
     def _otc_counterpart_vals(self, proposal, seen_items):
         """The settled proposal and the journal items replacing the suspense item.
