@@ -14,7 +14,7 @@ ACCESS = {
     "otc.cash.payer": {"portal": "----", "salesman": "----", "clerk": "rwc-", "collector": "rwc-"},
     "otc.cash.pick.wizard": {"portal": "----", "salesman": "----", "clerk": "rwc-", "collector": "rwc-"},
     "otc.cash.pick.wizard.line": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
-    "otc.cash.suggestion": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
+    "otc.cash.suggestion": {"portal": "----", "salesman": "----", "clerk": "r---", "collector": "r---"},
     "otc.collector.rule": {"portal": "----", "salesman": "----", "clerk": "----", "collector": "r---"},
     "otc.credit.approval": {"portal": "----", "salesman": "r---", "clerk": "r---", "collector": "r---"},
     "otc.credit.check.wizard": {"portal": "----", "salesman": "rwc-", "clerk": "----", "collector": "----"},
