@@ -27,6 +27,8 @@ class OtcDemoData(models.AbstractModel):
         company.otc_credit_manager_id = env.ref(
             "otc_order_to_cash.otc_demo_user_credit_manager"
         )
+        # the demo company has chosen to block (installing only warns)
+        company.otc_default_credit_policy = "block"
         product = env["product.product"].create(
             {
                 "name": "Credit Demo Service",

@@ -353,7 +353,7 @@ class OtcCreditExposure(models.AbstractModel):
                           AND (dflt.company_id = k.company_id OR dflt.company_id IS NULL)
                         ORDER BY dflt.company_id NULLS LAST
                         LIMIT 1), 0) AS credit_limit,
-                   COALESCE(%(policy)s, c.otc_default_credit_policy, 'block') AS credit_policy,
+                   COALESCE(%(policy)s, c.otc_default_credit_policy, 'warn') AS credit_policy,
                    COALESCE(%(hold)s, FALSE) AS on_hold,
                    %(hold_reason)s AS hold_reason,
                    CASE WHEN c.otc_check_overdue

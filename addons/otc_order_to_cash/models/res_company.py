@@ -22,11 +22,13 @@ class ResCompany(models.Model):
     otc_default_credit_policy = fields.Selection(
         CREDIT_POLICY_SELECTION,
         string="Default Credit Policy",
-        default="block",
-        # Not required: a company created by a user who cannot see the suite's
-        # settings (or imported without them) must be created all the same;
-        # the credit check falls back to "block" when it is empty.
-        help="Empty: Block.",
+        # Installing the suite keeps what Odoo did (over-limit orders are
+        # confirmed with a warning) until a credit manager chooses to block or
+        # to ask for approval. Not required: a company created by a user who
+        # cannot see the suite's settings (or imported without them) must be
+        # created all the same; the credit check falls back to "warn".
+        default="warn",
+        help="Empty: Warn.",
         groups="base.group_user",
     )
     otc_check_overdue = fields.Boolean(

@@ -160,6 +160,7 @@ class TestCreditCheck(OtcCreditCommon):
 
     def test_exposure_in_order_company_not_user_company(self):
         other = self.setup_other_company(name="Second Co")
+        other["company"].otc_default_credit_policy = "block"
         self.make_invoice(self.customer, 5000, company_data=other)  # only in Second Co
         self.set_credit(self.customer, 1000)
         self.set_credit(self.customer, 1000, company=other["company"])
