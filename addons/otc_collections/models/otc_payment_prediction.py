@@ -50,7 +50,9 @@ class OtcPaymentPrediction(models.Model):
         readonly=True,
         currency_field="company_currency_id",
     )
-    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
     due_date = fields.Date(readonly=True)
     predicted_date = fields.Date(readonly=True, index=True)
     predicted_low = fields.Date("Earliest", readonly=True)
