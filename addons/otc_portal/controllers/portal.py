@@ -214,22 +214,18 @@ class OtcCustomerPortal(PortalAccount):
                 if not request.env.user._is_public()
                 else 0
             )
-        if "otc_dispute_count" in counters:
-            values["otc_dispute_count"] = (
-                request.env["otc.dispute"].search_count(
-                    [("partner_id", "=", customer.id)], limit=1
+        # the customer's own records of each kind (the portal rules restrict them)
+        for counter, model in (
+            ("otc_dispute_count", "otc.dispute"),
+            ("otc_promise_count", "otc.promise"),
+        ):
+            if counter in counters:
+                Model = request.env[model]
+                values[counter] = (
+                    Model.search_count([("partner_id", "=", customer.id)], limit=1)
+                    if Model.has_access("read")
+                    else 0
                 )
-                if request.env["otc.dispute"].has_access("read")
-                else 0
-            )
-        if "otc_promise_count" in counters:
-            values["otc_promise_count"] = (
-                request.env["otc.promise"].search_count(
-                    [("partner_id", "=", customer.id)], limit=1
-                )
-                if request.env["otc.promise"].has_access("read")
-                else 0
-            )
         return values
 
     # ------------------------------------------------------------------
