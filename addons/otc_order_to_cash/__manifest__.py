@@ -20,6 +20,8 @@
         "data/ir_cron_data.xml",
         "data/otc_remittance_sequence.xml",
         "data/otc_return_data.xml",
+        "data/otc_return_mail_template_data.xml",
+        "report/otc_return_report.xml",
         "views/otc_remittance_views.xml",
         "wizards/otc_remittance_import_views.xml",
         "views/otc_credit_approval_views.xml",

@@ -318,6 +318,173 @@ class OtcReturn(models.Model):
                 self.env._("Only draft or cancelled returns can be deleted.")
             )
 
+    # ------------------------------------------------------ customer request
+    @api.model
+    def _otc_request_reasons(self, company):
+        """Reasons a customer may give for a return in ``company``."""
+        return (
+            self.env["otc.return.reason"]
+            .sudo()
+            .search([("company_id", "in", [False, company.id])])
+        )
+
+    @api.model
+    def _otc_request_candidates(self, order):
+        """What the customer may still ask to return of ``order``, by the
+        return's own rules (delivered, less returned, less open requests; the
+        return window): one dict per order line with something returnable,
+        ``sale_line``, ``returnable``, ``deadline`` and ``outside_window``."""
+        order = order.sudo()
+        sale_lines = order.order_line.filtered(
+            lambda sol: (
+                not sol.display_type
+                and sol.product_id
+                and not sol.is_downpayment
+                and sol.product_id.type in ("consu", "service")
+            )
+        )
+        if order.state != "sale" or not sale_lines:
+            return []
+        # a return not saved: its lines compute the window and what is left
+        probe = (
+            self.sudo()
+            .with_company(order.company_id)
+            .new(
+                {
+                    "sale_order_id": order.id,
+                    "company_id": order.company_id.id,
+                    "partner_id": order.partner_id.commercial_partner_id.id,
+                    "line_ids": [
+                        Command.create({"sale_line_id": sol.id}) for sol in sale_lines
+                    ],
+                }
+            )
+        )
+        result = []
+        for line in probe.line_ids:
+            sol = line.sale_line_id
+            qty = line._otc_returnable_qty()
+            if (
+                float_compare(qty, 0.0, precision_rounding=sol.product_uom.rounding)
+                <= 0
+            ):
+                continue
+            result.append(
+                {
+                    "sale_line": sol._origin,
+                    "returnable": qty,
+                    "deadline": line.return_deadline,
+                    "outside_window": line.outside_window,
+                }
+            )
+        return result
+
+    @api.model
+    def _otc_create_request(self, order, lines, note=False, contact=None):
+        """The customer's own request (the portal): a requested return of
+        ``order`` for ``lines``, a list of (order line id, quantity, reason).
+
+        Everything is checked by the return's rules before anything is
+        created; a line of another order, a quantity over what may still be
+        returned, a closed return window or a reason not offered raise a
+        UserError saying so, and nothing is created. Returns the return
+        (sudo: the customer has no right to create it himself)."""
+        order = order.sudo()
+        if order.state != "sale":
+            raise UserError(self.env._("Only a confirmed order can be returned."))
+        candidates = {c["sale_line"].id: c for c in self._otc_request_candidates(order)}
+        reasons = self._otc_request_reasons(order.company_id)
+        seen = set()
+        values = []
+        for sol_id, qty, reason in lines:
+            sol = order.order_line.filtered(lambda s, i=sol_id: s.id == i)
+            if not sol:
+                raise UserError(
+                    self.env._(
+                        "A product you chose is not on order %s: reload the page "
+                        "and choose again.",
+                        order.name,
+                    )
+                )
+            if sol.id in seen:
+                raise UserError(
+                    self.env._(
+                        "%s is listed twice: give its quantity once.",
+                        sol.product_id.display_name,
+                    )
+                )
+            seen.add(sol.id)
+            rounding = sol.product_uom.rounding
+            if float_compare(qty, 0.0, precision_rounding=rounding) < 0:
+                raise UserError(
+                    self.env._(
+                        "The quantity of %s cannot be negative.",
+                        sol.product_id.display_name,
+                    )
+                )
+            if float_is_zero(qty, precision_rounding=rounding):
+                continue
+            candidate = candidates.get(sol.id)
+            if not candidate:
+                raise UserError(
+                    self.env._(
+                        "%(product)s of order %(order)s cannot be returned: it was "
+                        "not delivered, or is already returned or requested for "
+                        "return.",
+                        product=sol.product_id.display_name,
+                        order=order.name,
+                    )
+                )
+            if candidate["outside_window"]:
+                raise UserError(
+                    self.env._(
+                        "The return window of %(product)s closed on %(date)s: "
+                        "contact us to return it.",
+                        product=sol.product_id.display_name,
+                        date=fields.Date.to_string(candidate["deadline"]),
+                    )
+                )
+            if (
+                float_compare(qty, candidate["returnable"], precision_rounding=rounding)
+                > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "You can return at most %(qty)s %(uom)s of %(product)s.",
+                        qty=candidate["returnable"],
+                        uom=sol.product_uom.name,
+                        product=sol.product_id.display_name,
+                    )
+                )
+            if not reason or reason not in reasons:
+                raise UserError(self.env._("Choose the reason of your return."))
+            values.append(
+                Command.create(
+                    {"sale_line_id": sol.id, "quantity": qty, "reason_id": reason.id}
+                )
+            )
+        if not values:
+            raise UserError(
+                self.env._("Choose at least one product and the quantity to return.")
+            )
+        with self.env.cr.savepoint():
+            ret = (
+                self.sudo()
+                .with_company(order.company_id)
+                .create(
+                    {
+                        "sale_order_id": order.id,
+                        "user_id": order.user_id.id,
+                        "customer_note": note or False,
+                        "line_ids": values,
+                    }
+                )
+            )
+            if contact:
+                ret.message_subscribe(partner_ids=contact.ids)
+            ret.action_request()
+        return ret
+
     # ---------------------------------------------------------------- helpers
     def _otc_is_approver(self):
         user = self.env.user
@@ -347,16 +514,28 @@ class OtcReturn(models.Model):
     def _otc_set(self, vals):
         self.sudo().write(vals)
 
-    def _otc_notify_customer(self, body):
-        """A message on the return sent to the customer by email; the order's
-        chatter gets a note so that the salesperson follows the story."""
+    def _otc_notify_customer(self, body, template_xmlid=None):
+        """A message on the return sent to the customer by email (the mail
+        template's when the step has one); the order's chatter gets a note
+        so that the salesperson follows the story."""
+        template = template_xmlid and self.env.ref(
+            template_xmlid, raise_if_not_found=False
+        )
         for ret in self:
-            ret.message_post(
-                body=body,
-                partner_ids=ret.partner_id.ids,
-                subtype_xmlid="mail.mt_comment",
-                message_type="comment",
-            )
+            if template:
+                ret.message_post_with_source(
+                    template,
+                    subtype_xmlid="mail.mt_comment",
+                    message_type="comment",
+                    partner_ids=ret.partner_id.ids,
+                )
+            else:
+                ret.message_post(
+                    body=body,
+                    partner_ids=ret.partner_id.ids,
+                    subtype_xmlid="mail.mt_comment",
+                    message_type="comment",
+                )
             ret.sale_order_id.sudo().message_post(
                 body=Markup("%s: %s") % (ret._get_html_link(), body),
                 subtype_xmlid="mail.mt_note",
@@ -414,7 +593,9 @@ class OtcReturn(models.Model):
                     "Your return %s is approved; you do not need to send anything back.",
                     ret.name,
                 )
-            ret._otc_notify_customer(body)
+            ret._otc_notify_customer(
+                body, "otc_order_to_cash.mail_template_otc_return_approved"
+            )
         return True
 
     def action_refuse(self):
@@ -458,7 +639,8 @@ class OtcReturn(models.Model):
                     "Your return %(name)s is refused: %(reason)s",
                     name=ret.name,
                     reason=reason.strip(),
-                )
+                ),
+                "otc_order_to_cash.mail_template_otc_return_refused",
             )
         return True
 
@@ -616,7 +798,8 @@ class OtcReturn(models.Model):
                 % (
                     self.env._("We received the goods of your return %s:", ret.name),
                     lines,
-                )
+                ),
+                "otc_order_to_cash.mail_template_otc_return_received",
             )
 
     # ---------------------------------------------------------------- credit
@@ -663,8 +846,10 @@ class OtcReturn(models.Model):
                         )
                     )
                 by_invoice[inv_line.move_id].append((line, inv_line))
+            new_notes = self.env["account.move"]
             for invoice, pairs in by_invoice.items():
-                credit_notes |= ret._otc_credit_invoice(invoice, pairs)
+                new_notes |= ret._otc_credit_invoice(invoice, pairs)
+            credit_notes |= new_notes
             ret._otc_set(
                 {
                     "state": "credited",
@@ -672,6 +857,14 @@ class OtcReturn(models.Model):
                     "date_credited": ret.date_credited
                     or fields.Date.context_today(ret),
                 }
+            )
+            ret._otc_notify_customer(
+                self.env._(
+                    "Your return %(name)s is credited: %(notes)s.",
+                    name=ret.name,
+                    notes=", ".join(new_notes.mapped("name")),
+                ),
+                "otc_order_to_cash.mail_template_otc_return_credited",
             )
         return credit_notes
 
@@ -746,6 +939,8 @@ class OtcReturn(models.Model):
                 )
             ).reconcile()
         amount = format_amount(self.env, refund.amount_total, refund.currency_id)
+        # the customer is emailed once per crediting (action_credit), with
+        # every credit note of the run
         self.message_post(
             body=Markup("%s")
             % self.env._(
@@ -753,9 +948,7 @@ class OtcReturn(models.Model):
                 move=refund._get_html_link(),
                 amount=amount,
             ),
-            partner_ids=self.partner_id.ids,
-            subtype_xmlid="mail.mt_comment",
-            message_type="comment",
+            subtype_xmlid="mail.mt_note",
         )
         self.partner_id.message_post(
             body=Markup("%s")

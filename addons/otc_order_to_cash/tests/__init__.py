@@ -19,3 +19,5 @@ from . import test_tours
 from . import test_returns
 from . import test_delivery_hold
 from . import test_return_refund
+from . import test_return_mail
+from . import test_return_request
