@@ -269,6 +269,7 @@ class World:
             self.items.append(item)
             self.by_customer.setdefault(cust[0], []).append(item)
         self.cust_by_id = {c[0]: c for c in self.customers}
+        self.by_number = {it.number: it for it in self.items}
         accounts = {}
         for cid, _name, _country, ibans in self.customers:
             for iban in ibans:
@@ -628,6 +629,133 @@ class Generator:
         cases = self.rng.choices(names, weights=weights, k=count)
         return [(case,) + self.line(case, n) for n, case in enumerate(cases)]
 
+    # targeted cases (issue 14): drawn after the main mix, from their own
+    # random stream, so that the main mix (and ``bench_cash``'s data set,
+    # which has none of them) stays line for line what it was
+    TARGETED = [
+        "transposed digits, name in label",
+        "transposed digits, payer name",
+        "transposed digits, no name",
+        "mistyped number is another invoice",
+        "named subset",
+    ]
+
+    def targeted(self, per_case, first_id):
+        out = []
+        n = first_id
+        for case in self.TARGETED:
+            for _k in range(per_case):
+                line, truth = self._targeted_line(case, n)
+                out.append((case, line, truth))
+                n += 1
+        return out
+
+    def _unknown_account(self):
+        return "FR76%023d" % self.rng.randrange(10**22)
+
+    def _swap_item(self, collide):
+        """An open item and its number with two adjacent digits swapped.
+
+        With ``collide``, the swapped number is another open item's, whose
+        amount differs (returned third); without, it is nobody's number.
+        """
+        rng = self.rng
+        for _try in range(5000):
+            it = self._take("eur")
+            if it.payment_ref.startswith("CUST"):
+                self.used.discard(it.id)
+                continue
+            prefix, year, seq = it.number.split("/")
+            spots = [i for i in range(len(seq) - 1) if seq[i] != seq[i + 1]]
+            rng.shuffle(spots)
+            for i in spots:
+                swapped = seq[:i] + seq[i + 1] + seq[i] + seq[i + 2 :]
+                number = "%s/%s/%s" % (prefix, year, swapped)
+                other = self.w.by_number.get(number)
+                if collide:
+                    if (
+                        other is not None
+                        and other.id not in self.used
+                        and not other.currency
+                        and abs(other.residual - it.residual) > 20
+                    ):
+                        return it, number, other
+                elif other is None:
+                    return it, number, None
+            self.used.discard(it.id)
+        raise RuntimeError("no item to mistype")
+
+    def _targeted_line(self, case, n):
+        rng = self.rng
+        m = self.w.m
+        line_date = TODAY - datetime.timedelta(days=rng.randint(0, 5))
+        if case == "named subset":
+            return self._named_subset(n, line_date)
+        it, number, _other = self._swap_item(
+            case == "mistyped number is another invoice"
+        )
+        cust_name = payer_name(rng, self.w.cust_by_id[it.customer_id][1])
+        text = number if rng.random() < 0.6 else number.replace("/", " ")
+        partner = ""
+        if case == "transposed digits, name in label":
+            label = "%s %s" % (cust_name, label_with(rng, text, line_date))
+        elif case == "transposed digits, payer name":
+            label = label_with(rng, text, line_date)
+            partner = cust_name
+        elif case == "transposed digits, no name":
+            label = label_with(rng, text, line_date)
+        else:  # the mistyped number is another open invoice
+            label = label_with(rng, text, line_date)
+            if rng.random() < 0.5:
+                label = "%s %s" % (cust_name, label)
+            else:
+                partner = cust_name
+        line = m.StatementLine(
+            id=n,
+            amount=it.residual,
+            date=line_date,
+            label=label,
+            partner_name=partner,
+            account_number=self._unknown_account(),
+        )
+        return line, {it.id: it.residual}
+
+    def _named_subset(self, n, line_date):
+        """Invoices of one customer, the label naming some of them only."""
+        rng = self.rng
+        m = self.w.m
+        for _try in range(1000):
+            first = self._take("eur")
+            mine = [
+                it
+                for it in self.w.by_customer[first.customer_id]
+                if not it.currency
+                and (it.id not in self.used or it is first)
+                and not it.payment_ref.startswith("CUST")
+            ]
+            if 4 <= len(mine) <= 60:
+                break
+            self.used.discard(first.id)
+        mine.sort(key=lambda it: (it.due_date, it.id))
+        chosen = rng.sample(mine, rng.choice([2, 3, 3, 4]))
+        named = chosen[: rng.randint(1, len(chosen) - 1)]
+        for it in chosen:
+            self.used.add(it.id)
+        name, account = self._common(chosen[0])
+        sep = rng.choice([", ", " ", " + "])
+        label = label_with(
+            rng, sep.join(quote(rng, it.number) for it in named), line_date
+        )
+        line = m.StatementLine(
+            id=n,
+            amount=round(sum(it.residual for it in chosen), 2),
+            date=line_date,
+            label=label,
+            partner_name=name,
+            account_number=account,
+        )
+        return line, {it.id: it.residual for it in chosen}
+
 
 def is_right(proposal, truth):
     if proposal is None or truth is None:
@@ -638,7 +766,7 @@ def is_right(proposal, truth):
     return all(abs(got[k] - v) < 0.011 for k, v in truth.items())
 
 
-def build_dataset(n_lines=10000, n_items=100000, seed=7, with_cases=False):
+def build_dataset(n_lines=10000, n_items=100000, seed=7, with_cases=False, targeted=0):
     """The generated data set, as plain engine objects.
 
     Returns ``(items, known, lines, truths)``: the ``OpenItem`` list, the
@@ -646,7 +774,9 @@ def build_dataset(n_lines=10000, n_items=100000, seed=7, with_cases=False):
     and, per line, the truth: ``{item id: amount applied}`` (in the item's
     currency for foreign-currency lines, else in company currency) or None
     for a line that pays nothing.  With ``with_cases`` a fifth element, the
-    case name of every line, is returned as well.  Item ids are 1..n_items
+    case name of every line, is returned as well.  ``targeted`` lines of each
+    of ``Generator.TARGETED`` follow the main mix (their own random stream:
+    the main mix is the same with or without them).  Item ids are 1..n_items
     and customer ids 1..n_customers; the same seed gives the same data, so
     another benchmark (``benchmarks/bench_cash.py``) can build the same set
     inside Odoo and score its results with ``evaluate``.
@@ -657,6 +787,9 @@ def build_dataset(n_lines=10000, n_items=100000, seed=7, with_cases=False):
     world = World(m, refs, n_items, rng)
     gen = Generator(world, refs, rng)
     generated = gen.lines(n_lines)
+    if targeted:
+        gen.rng = random.Random(seed * 7919 + 14)
+        generated += gen.targeted(targeted, len(generated))
     lines = [line for _case, line, _truth in generated]
     truths = [truth for _case, _line, truth in generated]
     out = (world.items, world.known, lines, truths)
@@ -670,12 +803,16 @@ def customer_names(items):
     return {it.customer_id: it.customer_name for it in items}
 
 
-def run(n_lines=10000, n_items=100000, seed=7, verbose=True):
-    """Generate, match and score; returns the overall and per-case figures."""
+def run(n_lines=10000, n_items=100000, seed=7, verbose=True, targeted=0):
+    """Generate, match and score; returns the overall and per-case figures.
+
+    ``overall`` covers the main mix only; the ``targeted`` lines per case of
+    ``Generator.TARGETED`` are scored apart (``targeted overall``).
+    """
     m = load_engine("matching")
     t0 = time.perf_counter()
     items, known, lines, truths, cases = build_dataset(
-        n_lines, n_items, seed, with_cases=True
+        n_lines, n_items, seed, with_cases=True, targeted=targeted
     )
     t1 = time.perf_counter()
     matcher = m.Matcher(items, known)
@@ -687,12 +824,16 @@ def run(n_lines=10000, n_items=100000, seed=7, verbose=True):
             matcher.apply(decision.proposal)
         decisions.append(decision)
     t3 = time.perf_counter()
-    figures = evaluate(cases, truths, decisions)
+    figures = evaluate(cases[:n_lines], truths[:n_lines], decisions[:n_lines])
+    if targeted:
+        extra = evaluate(cases[n_lines:], truths[n_lines:], decisions[n_lines:])
+        extra["targeted overall"] = extra.pop("overall")
+        figures.update(extra)
     timing = dict(
         generate=t1 - t0,
         index=t2 - t1,
         match=t3 - t2,
-        lines_per_second=n_lines / (t3 - t2) if t3 > t2 else 0.0,
+        lines_per_second=len(lines) / (t3 - t2) if t3 > t2 else 0.0,
     )
     if verbose:
         report(figures, timing, n_lines, n_items, seed)
@@ -739,12 +880,15 @@ def _pct(v):
 
 
 def report(figures, timing, n_lines, n_items, seed):
-    print(f"{n_lines} lines against {n_items} open items, seed {seed}\n")
+    extra = sum(f["lines"] for k, f in figures.items() if k in Generator.TARGETED)
+    more = f" (+ {extra} targeted lines)" if extra else ""
+    print(f"{n_lines} lines{more} against {n_items} open items, seed {seed}\n")
     print(
         "| case | lines | auto precision | auto-matched | top-3 of the rest | wrong autos |"
     )
     print("|---|---:|---:|---:|---:|---:|")
     order = [c for c, _w in Generator.CASES] + ["overall"]
+    order += Generator.TARGETED + ["targeted overall"]
     for key in order:
         f = figures.get(key)
         if f is None:
@@ -776,8 +920,15 @@ def main(argv=None):
     parser.add_argument("--lines", type=int, default=10000)
     parser.add_argument("--items", type=int, default=100000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--targeted",
+        type=int,
+        default=0,
+        help="lines per targeted case (transposed digits, a mistyped number "
+        "that is another invoice, a named subset), after the main mix",
+    )
     args = parser.parse_args(argv)
-    run(args.lines, args.items, args.seed)
+    run(args.lines, args.items, args.seed, targeted=args.targeted)
 
 
 if __name__ == "__main__":

@@ -164,6 +164,10 @@ def drop_sql_objects(env):
 
 
 def post_init_hook(env):
+    # bank fees are written off from the first import on, not only once
+    # someone finds the setting (companies created later get theirs with
+    # their chart)
+    env["res.company"].search([])._otc_ensure_cash_writeoff_account()
     # receipts already waiting in the books are matched by the next
     # scheduled run, like newly imported ones
     env.cr.execute(

@@ -164,14 +164,8 @@ class OtcDemoData(models.AbstractModel):
         )
         if not journal.suspense_account_id or not sale:
             return
-        if not company.otc_cash_writeoff_account_id:
-            company.otc_cash_writeoff_account_id = env["account.account"].search(
-                [
-                    *env["account.account"]._check_company_domain(company),
-                    ("account_type", "=", "expense"),
-                ],
-                limit=1,
-            )
+        # the demo runs before the post_init_hook that gives it to every company
+        company._otc_ensure_cash_writeoff_account()
         Partner = env["res.partner"]
         mueller = Partner.create(
             {

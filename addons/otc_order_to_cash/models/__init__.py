@@ -2,6 +2,7 @@ from . import otc_sequence_mixin
 from . import otc_xlsx_mixin
 from . import res_company
 from . import res_config_settings
+from . import account_chart_template
 from . import otc_credit_risk_category
 from . import otc_credit_exposure
 from . import res_partner

@@ -5,6 +5,7 @@ from dataclasses import replace
 from odoo import Command, _lt, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare
+from odoo.tools.safe_eval import safe_eval
 
 from ..engine import learning, matching, settlement
 from ..tools.batch import run_batches
@@ -101,6 +102,54 @@ class AccountBankStatementLine(models.Model):
     )
     otc_matched_uid = fields.Many2one("res.users", string="Matched By", copy=False)
     otc_matched_date = fields.Datetime(string="Matched On", copy=False)
+    otc_writeoff_account_missing = fields.Boolean(
+        compute="_compute_otc_writeoff_account_missing",
+        groups="base.group_user",
+        help="The company has no Payment Difference Account: bank fees are not "
+        "written off.",
+    )
+
+    def _compute_otc_writeoff_account_missing(self):
+        for line in self:
+            line.otc_writeoff_account_missing = (
+                not line.company_id.sudo().otc_cash_writeoff_account_id
+            )
+
+    @api.model
+    def _otc_action_review(self):
+        """Payments to Apply, warning when a company cannot write off fees."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_order_to_cash.otc_cash_line_action"
+        )
+        missing = self.env.companies.sudo().filtered(
+            lambda c: not c.otc_cash_writeoff_account_id
+        )
+        if missing:
+            action["context"] = dict(
+                safe_eval(action.get("context") or "{}"),
+                otc_writeoff_missing=", ".join(missing.mapped("name")),
+            )
+        return action
+
+    def action_otc_writeoff_missing(self):
+        """The warning of Payments to Apply: the settings, for who may set them."""
+        if self.env.user.has_group("base.group_system"):
+            return self.env["ir.actions.act_window"]._for_xml_id(
+                "otc_order_to_cash.otc_config_settings_action"
+            )
+        names = self.env.context.get("otc_writeoff_missing") or ", ".join(
+            self.env.companies.filtered(
+                lambda c: not c.sudo().otc_cash_writeoff_account_id
+            ).mapped("name")
+        )
+        raise UserError(
+            self.env._(
+                "%(companies)s: no Payment Difference Account, bank fees are not "
+                "written off. Ask an administrator to set it in the Order-to-Cash "
+                "settings (Cash Application).",
+                companies=names,
+            )
+        )
 
     # CRUD ------------------------------------------------------------------------
 

@@ -197,6 +197,49 @@ class ResCompany(models.Model):
                     self.env._("The maximum days overdue cannot be negative.")
                 )
 
+    def _otc_ensure_cash_writeoff_account(self):
+        """Give companies with a chart a Payment Difference Account.
+
+        Without one, the write-off limit and the bank fee tolerance are 0: a
+        receipt short of a bank fee is applied as a partial payment and the
+        fee stays open on the invoice. The chart's bank fee account is taken
+        (the generic chart's "Bank Fees"); a chart without one gets a "Bank
+        Fees" expense account next to its cash difference loss account.
+        Companies without a chart are left alone: loading one calls this
+        again (``account.chart.template._post_load_data``).
+        """
+        for company in self.sudo():
+            if company.otc_cash_writeoff_account_id or not company.chart_template:
+                continue
+            chart = company.env["account.chart.template"].with_company(company)
+            account = chart.ref("expense_finance", raise_if_not_found=False)
+            if not (
+                account
+                and account.company_ids & company.parent_ids
+                and not account.deprecated
+                and account.account_type == "expense"
+            ):
+                account = company._otc_create_bank_fee_account()
+            company.otc_cash_writeoff_account_id = account
+
+    def _otc_create_bank_fee_account(self):
+        self.ensure_one()
+        # branches share the accounts of their root company
+        root = self.root_id
+        Account = self.env["account.account"].sudo().with_company(root)
+        start = (
+            root.default_cash_difference_expense_account_id.with_company(root).code
+            or "6200"
+        )
+        return Account.create(
+            {
+                "name": self.env._("Bank Fees"),
+                "code": Account._search_new_account_code(start),
+                "account_type": "expense",
+                "company_ids": [(6, 0, root.ids)],
+            }
+        )
+
     def _otc_get_credit_manager(self):
         """The user who receives credit requests and alerts for this company."""
         self.ensure_one()

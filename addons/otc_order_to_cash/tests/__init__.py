@@ -14,6 +14,7 @@ from . import test_open_item_summary
 from . import test_cash_security
 from . import test_cash_journal_writes
 from . import test_cash_accept
+from . import test_cash_defaults
 from . import test_remittance
 from . import test_tours
 from . import test_returns
