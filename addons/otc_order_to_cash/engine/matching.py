@@ -30,11 +30,19 @@ item:
   corrected the same way (one edit, valid check digits, known), also when
   the text after it was swallowed or a shorter reading is valid by chance.
   A key shared by more than three items of one customer (Odoo's per-customer
-  payment reference) identifies the customer, not an item.
+  payment reference) identifies the customer, not an item.  Two adjacent
+  digits swapped (``references.transpositions``), the commonest typing
+  error, count as the exact number when the payer names the customer
+  without namesakes and the item is that customer's only one with the exact
+  amount; a swapped number that is another open invoice of another amount
+  is an exact hit that does not fit, so the amount decides.
 * customers: payer account (known accounts), learned payer name and learned
   reference patterns come first (they are facts, they take precedence);
   otherwise ``names.NameIndex`` finds customers whose name resembles the
   payer name; customers of referenced items get their name compared too.
+  When the bank gives no payer name, the words of the label that are not
+  numbers, their prefixes or payment vocabulary (``label_name``) are
+  searched instead, through the same index (reason ``payer_name_label``).
 * amounts are integer cents; exact amounts are found through a
   ``cents -> items`` index (also by residual minus early-payment discount),
   and per customer through a sorted list for the bank fee tolerance.
@@ -223,6 +231,7 @@ REASON_TEMPLATES = {
     "reference_pattern": "reference pattern learned",
     "customer_reference": "customer reference found",
     "payer_name_similar": "payer name matches customer (%.2f)",
+    "payer_name_label": "customer named in the label (%.2f)",
     # item identification (one code per kind of reference and way it was found)
     "invoice_number": "invoice number found",
     "invoice_number_no_prefix": "invoice number found (no prefix)",
@@ -440,6 +449,8 @@ class _Ctx:
         "spans",
         "settled",
         "named",
+        "payer",
+        "payer_in_label",
     )
 
     def __init__(self, line, scale):
@@ -454,6 +465,10 @@ class _Ctx:
         self.spans = ()
         self.settled = False
         self.named = set()  # customers the payer name alone identifies
+        # the payer's name: the bank's name field, else the words of the
+        # label that are neither numbers nor payment vocabulary
+        self.payer = line.partner_name or ""
+        self.payer_in_label = False
 
     def add_evidence(self, cust, code, p, args=()):
         ev = self.evidence.setdefault(cust, {})
@@ -465,6 +480,41 @@ class _Ctx:
         old = self.hits.get(idx)
         if old is None or r > old[0]:
             self.hits[idx] = (r, code)
+
+
+# words of payment labels that name no one (folded, any language)
+LABEL_WORDS = frozenset(
+    """
+    payment payments pmt paid pay invoice invoices inv rechnung rechnungen rg
+    re facture factures fact fattura fatture factura factuur betaling zahlung
+    virement pagamento pago transfer transferencia ueberweisung uberweisung
+    sepa sct credit ct ref reference referenz nr no num number numero order
+    orders auftrag bestellung commande ordine customer client kunde kd kdnr
+    thanks thank you danke merci grazie gracias dank bedankt eur usd gbp chf
+    for of from to and und et the our your date datum du le la les des de
+    del della der die das und vom per balance solde saldo account konto
+    """.split()
+)
+
+
+def label_name(label, spans):
+    """The words of a label that may name the payer ("" when none).
+
+    Numbers, the letters prefixing them ("INV" of "INV/2026/00042") and
+    payment vocabulary are dropped; what is left is searched like a payer
+    name when the bank gave none ("MUELLER BAU INV 2026 00042").
+    """
+    prefixes = {names.fold(s.prefix) for s in spans if s.prefix}
+    words = [
+        t
+        for t in names._TOKEN.findall(names.fold(label or ""))
+        if t not in LABEL_WORDS
+        and t not in prefixes
+        and not any(c.isdigit() for c in t)
+    ]
+    if not any(len(t) >= 3 for t in words):
+        return ""
+    return " ".join(words)
 
 
 def _name_p(similarity):
@@ -698,6 +748,9 @@ class Matcher:
         text = f"{line.label or ''} {line.reference or ''}"
         self._known_facts(ctx, text)
         self._references(ctx, text)
+        if not ctx.payer:
+            ctx.payer = label_name(line.label, ctx.spans)
+            ctx.payer_in_label = bool(ctx.payer)
         self._names_evidence(ctx)
         ctx.settled = self._hit_fits(ctx, exact_only=True)
         if not ctx.settled and not self._hit_fits(ctx):
@@ -800,12 +853,31 @@ class Matcher:
                         self._lookup(
                             ctx, "D" + form, R_EXACT if prefix else R_NO_PREFIX
                         )
+                    swaps = references.transpositions(form)
                     for variant in references.edit1(form):
                         bucket = self._keys.get("D" + variant)
                         if bucket and len(bucket) <= MAX_ITEMS_PER_KEY:
                             for idx, kind in bucket:
-                                if self._keep_fuzzy(ctx, idx):
-                                    ctx.add_hit(idx, R_TYPO, _REF_CODES[kind] + "_typo")
+                                if not self._keep_fuzzy(ctx, idx):
+                                    continue
+                                r = R_TYPO
+                                if variant in swaps and self._sure_swap(ctx, idx):
+                                    r = R_EXACT
+                                ctx.add_hit(idx, r, _REF_CODES[kind] + "_typo")
+
+    def _sure_swap(self, ctx, idx):
+        """Two swapped digits are as sure as the number itself when the
+        payer names the customer (no namesake) and the item is its only one
+        with the exact amount: the commonest typing error, and nothing else
+        of that customer fits."""
+        e = self._entries[idx]
+        if e.cust not in ctx.named or self._classify(ctx, [idx])[0] != EXACT:
+            return False
+        key = (ctx.fcur, ctx.fcents) if self._scheme(ctx, [idx]) else ctx.cents
+        same = [
+            i for i in self._by_cents.get(key, ()) if self._entries[i].cust == e.cust
+        ]
+        return len(same) == 1
 
     def _keep_fuzzy(self, ctx, idx):
         # a one-edit neighbourhood of a dense numbering holds dozens of real
@@ -818,7 +890,7 @@ class Matcher:
         return self._classify(ctx, [idx])[0] in (EXACT, DISCOUNT)
 
     def _names_evidence(self, ctx):
-        name = ctx.line.partner_name
+        name = ctx.payer
         if not name:
             return
         if any("payer_name_learned" in ev for ev in ctx.evidence.values()):
@@ -977,6 +1049,8 @@ class Matcher:
         for code, (p, args) in sorted(ev.items(), key=lambda kv: (-kv[1][0], kv[0])):
             gain = W_CUSTOMER * miss * p
             miss *= 1.0 - p
+            if code == "payer_name_similar" and ctx.payer_in_label:
+                code = "payer_name_label"
             out.append(reason(code, round(gain, 4), *args))
         return out
 
@@ -1360,7 +1434,7 @@ class Matcher:
         coincidences expected, the combination tells them apart, as the
         only named item with the amount does (``_named_unique``).
         """
-        if not ctx.line.partner_name:
+        if not ctx.payer:
             return proposals
         hits = [
             k
@@ -1403,7 +1477,7 @@ class Matcher:
         return are counted as well; similarity is taken without the legal
         form penalty, so that the count errs towards "not unique".
         """
-        name = ctx.line.partner_name
+        name = ctx.payer
         if not name:
             return proposals
         tokens = names.normalize(name)
@@ -1454,7 +1528,7 @@ class Matcher:
         return out
 
     def _name_for(self, ctx, cust):
-        name = ctx.line.partner_name
+        name = ctx.payer
         if not name or cust in ctx.evidence:
             return
         sim = names.similarity(names.normalize(name), self._names.tokens(cust))

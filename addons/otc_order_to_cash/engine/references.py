@@ -252,3 +252,12 @@ def edit1(text, alphabet=DIGITS):
             out.add(text[:i] + c + text[i:])
     out.discard(text)
     return out
+
+
+def transpositions(text):
+    """The strings ``text`` becomes with two adjacent different digits swapped."""
+    return {
+        text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+        for i in range(len(text) - 1)
+        if text[i] != text[i + 1]
+    }

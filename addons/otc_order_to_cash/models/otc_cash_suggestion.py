@@ -29,6 +29,7 @@ REASON_LABELS = {
     "reference_pattern": _lt("reference pattern learned"),
     "customer_reference": _lt("customer reference found"),
     "payer_name_similar": _lt("payer name matches customer (%.2f)"),
+    "payer_name_label": _lt("customer named in the label (%.2f)"),
     "invoice_number": _lt("invoice number found"),
     "invoice_number_no_prefix": _lt("invoice number found (no prefix)"),
     "invoice_number_typo": _lt("invoice number found (1 typo)"),
