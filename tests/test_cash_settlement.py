@@ -85,3 +85,56 @@ def test_rounding_is_odoos_half_up():
     assert settlement.round_half_up(0.125, 2) == 0.13
     assert settlement.round_half_up(1.0, 2) == 1.0
     assert settlement.round_half_up(0.0, 2) == 0.0
+
+
+def test_statement_amounts_in_company_currency_journal():
+    # EUR company, EUR journal, paid in EUR: one currency only
+    assert settlement.statement_amounts(
+        250.0, journal_currency="EUR", company_currency="EUR"
+    ) == (250.0, None, "")
+    # paid in USD into the EUR account: the matcher also tries the USD amount
+    assert settlement.statement_amounts(
+        250.0,
+        journal_currency="EUR",
+        company_currency="EUR",
+        foreign_currency="USD",
+        amount_foreign=270.0,
+    ) == (250.0, 270.0, "USD")
+    # a foreign amount "in" the company currency is no other currency
+    assert settlement.statement_amounts(
+        250.0,
+        journal_currency="EUR",
+        company_currency="EUR",
+        foreign_currency="EUR",
+        amount_foreign=250.0,
+    ) == (250.0, None, "")
+
+
+def test_statement_amounts_in_foreign_journal_use_the_booked_balance():
+    # USD journal of an EUR company: the company amount is what the bank's
+    # journal item booked, not a conversion at another rate
+    assert settlement.statement_amounts(
+        108.0, journal_currency="USD", company_currency="EUR", booked_balance=100.0
+    ) == (100.0, 108.0, "USD")
+    # paid in GBP into the USD journal: GBP is the other currency tried
+    assert settlement.statement_amounts(
+        108.0,
+        journal_currency="USD",
+        company_currency="EUR",
+        foreign_currency="GBP",
+        amount_foreign=86.0,
+        booked_balance=100.0,
+    ) == (100.0, 86.0, "GBP")
+    with pytest.raises(ValueError):
+        settlement.statement_amounts(
+            108.0, journal_currency="USD", company_currency="EUR"
+        )
+
+
+def test_amount_in_currency_never_converts():
+    line = dict(amount=108.0, journal_currency="USD")
+    assert settlement.amount_in_currency("USD", **line) == 108.0
+    assert settlement.amount_in_currency("EUR", **line) is None
+    paid_in_gbp = dict(line, foreign_currency="GBP", amount_foreign=86.0)
+    assert settlement.amount_in_currency("GBP", **paid_in_gbp) == 86.0
+    assert settlement.amount_in_currency("USD", **paid_in_gbp) == 108.0

@@ -18,6 +18,11 @@ payment as the bank booked it, never from stored amounts:
   terms and the limit allow is refused (``SettlementError``), so that a
   candidate stored long ago, or a typed amount, never books a discount or a
   write-off nobody granted.
+* ``statement_amounts``: what the matcher sees of a bank statement line:
+  its amount in company currency (the bank's journal item, as booked) and
+  at most one other currency, the one the customer paid in;
+  ``amount_in_currency`` reads the line's amount in a given currency (a
+  remittance advice's) without converting.
 * ``Rate``: the payment's two amounts (transaction currency and company
   currency, as on the bank's journal item) convert every amount of the
   proposal, line by line, and ``balance_gap`` gives the cent that rounding
@@ -186,3 +191,53 @@ def at_booking_rate(
     else:
         booked = residual
     return amount_currency, booked
+
+
+def statement_amounts(
+    amount,
+    *,
+    journal_currency,
+    company_currency,
+    foreign_currency="",
+    amount_foreign=None,
+    booked_balance=None,
+):
+    """(company amount, other amount, other currency) of a bank statement line.
+
+    ``amount`` is the line's amount in its journal's currency; a line may also
+    say what the customer paid in a third currency (``foreign_currency``,
+    ``amount_foreign``). The matcher compares company-currency amounts and
+    tries at most one other currency: the foreign one when there is one (it
+    is what the invoice was issued in, most likely), else the journal's when
+    that is not the company's. The company amount is what the bank's journal
+    item booked (``booked_balance``, the rate of the day Odoo applied), which
+    the caller reads or converts when the entry has none yet; in a journal in
+    company currency it is ``amount`` itself. Currencies are ISO codes.
+    """
+    other_amount, other = None, ""
+    if foreign_currency and foreign_currency != company_currency:
+        other_amount, other = amount_foreign, foreign_currency
+    if journal_currency == company_currency:
+        return amount, other_amount, other
+    if not other:
+        other_amount, other = amount, journal_currency
+    if booked_balance is None:
+        raise ValueError("a journal in another currency needs the booked balance")
+    return booked_balance, other_amount, other
+
+
+def amount_in_currency(
+    currency, *, amount, journal_currency, foreign_currency="", amount_foreign=None
+):
+    """The statement line's amount in ``currency``, or None when it has none.
+
+    A remittance advice is applied in its own currency: the line's foreign
+    amount when the customer paid in it, else the line's amount when the
+    journal is in it. Nothing is converted: an advice in a third currency
+    cannot be checked against the payment.
+    """
+    if foreign_currency and foreign_currency == currency:
+        return amount_foreign
+    if journal_currency == currency:
+        return amount
+    return None

@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import account_chart_template
 from . import otc_credit_risk_category
 from . import otc_credit_exposure
+from . import otc_credit_figures_mixin
 from . import res_partner
 from . import otc_credit_approval
 from . import otc_credit_event

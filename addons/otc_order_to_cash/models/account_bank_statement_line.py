@@ -483,21 +483,21 @@ class AccountBankStatementLine(models.Model):
         self.ensure_one()
         company_currency = self.company_id.currency_id
         journal_currency = self.journal_id.currency_id or company_currency
-        amount = self.amount
-        amount_currency, currency = None, ""
-        if self.foreign_currency_id and self.foreign_currency_id != company_currency:
-            amount_currency, currency = (
-                self.amount_currency,
-                self.foreign_currency_id.name,
-            )
+        booked = None
         if journal_currency != company_currency:
-            if not currency:
-                amount_currency, currency = self.amount, journal_currency.name
-            amount = self.move_id.line_ids.filtered(
+            booked = self.move_id.line_ids.filtered(
                 lambda aml: aml.account_id == self.journal_id.default_account_id
             )[:1].balance or journal_currency._convert(
                 self.amount, company_currency, self.company_id, self.date
             )
+        amount, amount_currency, currency = settlement.statement_amounts(
+            self.amount,
+            journal_currency=journal_currency.name,
+            company_currency=company_currency.name,
+            foreign_currency=self.foreign_currency_id.name or "",
+            amount_foreign=self.amount_currency,
+            booked_balance=booked,
+        )
         partner_name = self.partner_name or self.partner_id.name or ""
         return matching.StatementLine(
             amount=amount,

@@ -8,7 +8,12 @@ from odoo.tools import format_amount
 class OtcCreditApproval(models.Model):
     _name = "otc.credit.approval"
     _description = "Credit Approval Request"
-    _inherit = ["otc.sequence.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "otc.sequence.mixin",
+        "otc.credit.figures.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "id desc"
 
     order_id = fields.Many2one(
@@ -29,10 +34,10 @@ class OtcCreditApproval(models.Model):
     amount = fields.Monetary(
         string="Order Amount", readonly=True, help="In company currency."
     )
+    # the figures when the order was judged (otc.credit.figures.mixin)
     exposure = fields.Monetary(
-        string="Exposure before Order", readonly=True, help="In company currency."
+        string="Exposure before Order", help="In company currency."
     )
-    credit_limit = fields.Monetary(readonly=True)
     reasons = fields.Text(readonly=True)
     state = fields.Selection(
         [

@@ -15,26 +15,18 @@ class OtcCreditControl(models.Model):
 
     _name = "otc.credit.control"
     _description = "Credit Control"
+    _inherit = ["otc.credit.figures.mixin"]
     _auto = False
     _order = "usage_percent desc, exposure desc, partner_id"
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     country_id = fields.Many2one("res.country", readonly=True)
     risk_category_id = fields.Many2one("otc.credit.risk.category", readonly=True)
     credit_policy = fields.Selection(CREDIT_POLICY_SELECTION, readonly=True)
-    credit_limit = fields.Monetary(readonly=True)
-    receivable = fields.Monetary(string="Open Receivables", readonly=True)
-    draft_invoices = fields.Monetary(readonly=True)
-    unbilled_orders = fields.Monetary(string="Uninvoiced Orders", readonly=True)
-    unallocated = fields.Monetary(string="Unallocated Credits", readonly=True)
-    exposure = fields.Monetary(readonly=True)
-    available_credit = fields.Monetary(readonly=True)
     usage_percent = fields.Float(string="Limit Used (%)", readonly=True)
-    overdue_amount = fields.Monetary(readonly=True)
     oldest_due_date = fields.Date(string="Oldest Overdue Due Date", readonly=True)
     oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
     max_overdue_days = fields.Integer(string="Max Days Overdue", readonly=True)

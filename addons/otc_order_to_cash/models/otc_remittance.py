@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..engine import remittance as remittance_engine
+from ..engine import settlement
 
 # a payment reference shorter than this is too common to identify a payment
 MIN_REFERENCE_KEY = 4
@@ -346,11 +347,13 @@ class OtcRemittance(models.Model):
     def _otc_line_amount(self, statement_line):
         """The statement line's amount in this advice's currency, or None."""
         self.ensure_one()
-        if statement_line.foreign_currency_id == self.currency_id:
-            return statement_line.amount_currency
-        if statement_line.currency_id == self.currency_id:
-            return statement_line.amount
-        return None
+        return settlement.amount_in_currency(
+            self.currency_id.name,
+            amount=statement_line.amount,
+            journal_currency=statement_line.currency_id.name,
+            foreign_currency=statement_line.foreign_currency_id.name or "",
+            amount_foreign=statement_line.amount_currency,
+        )
 
     def _otc_writeoff_budget(self):
         """Largest total written off on this advice's payment, in its currency."""

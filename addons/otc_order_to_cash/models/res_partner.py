@@ -18,6 +18,18 @@ CREDIT_STATUS_SELECTION = [
 # the company chose to show through sudo'd reads.
 INTERNAL_GROUPS = "base.group_user"
 
+# otc.credit.figures.mixin's figures under the customer's own field names (the
+# credit limit is the partner's stored field, not a computed figure)
+PARTNER_FIGURES = {
+    "receivable": "otc_exposure_receivable",
+    "draft_invoices": "otc_exposure_draft_invoices",
+    "unbilled_orders": "otc_exposure_unbilled_orders",
+    "unallocated": "otc_exposure_unallocated",
+    "exposure": "otc_exposure",
+    "available_credit": "otc_available_credit",
+    "overdue_amount": "otc_overdue_amount",
+}
+
 # Credit terms only a Credit Manager may change (salespeople must not be able to
 # lift their own customers' limits or holds).
 PROTECTED_CREDIT_FIELDS = {
@@ -170,6 +182,7 @@ class ResPartner(models.Model):
         company = self.env.company
         exposures = self.env["otc.credit.exposure"]._get_exposure(self, company)
         today = fields.Date.context_today(self)
+        Figures = self.env["otc.credit.figures.mixin"]
         for partner in self:
             exp = exposures.get(partner._origin.id)
             if not exp:  # not saved yet
@@ -189,15 +202,14 @@ class ResPartner(models.Model):
             partner.otc_effective_credit_policy = profile.policy
             partner.otc_effective_max_overdue_days = profile.max_overdue_days or 0
             partner.otc_credit_currency_id = company.currency_id
-            partner.otc_exposure = exp.exposure
-            partner.otc_exposure_receivable = exp.receivable
-            partner.otc_exposure_draft_invoices = exp.draft_invoices
-            partner.otc_exposure_unbilled_orders = exp.unbilled_orders
-            partner.otc_exposure_unallocated = exp.unallocated
-            partner.otc_available_credit = (
-                profile.limit - exp.exposure if profile.limit else 0.0
+            figures = Figures._otc_figure_values(exp, limit=profile.limit)
+            partner.update(
+                {
+                    PARTNER_FIGURES[name]: value
+                    for name, value in figures.items()
+                    if name in PARTNER_FIGURES
+                }
             )
-            partner.otc_overdue_amount = exp.overdue_amount
             partner.otc_oldest_overdue_days = days
             partner.otc_credit_status = self._otc_credit_status(
                 profile, exp.exposure, days, company

@@ -119,6 +119,7 @@ class SaleOrder(models.Model):
             return
         drafts = orders.filtered(lambda o: o.state in ("draft", "sent") and o.id)
         decisions = drafts._otc_credit_evaluate() if drafts else {}
+        Figures = self.env["otc.credit.figures.mixin"]
         for company, company_orders in orders.grouped("company_id").items():
             exposures = self.env["otc.credit.exposure"]._get_exposure(
                 company_orders.partner_id, company
@@ -137,14 +138,12 @@ class SaleOrder(models.Model):
                     )
                     continue
                 profile = exp.profile()
-                exposure = exp.exposure
+                figures = Figures._otc_figure_values(exp, limit=profile.limit)
                 decision = decisions.get(order.id)
                 order.otc_amount_company = order._otc_amount_company()
-                order.otc_partner_credit_limit = profile.limit
-                order.otc_partner_exposure = exposure
-                order.otc_partner_available_credit = (
-                    profile.limit - exposure if profile.limit else 0.0
-                )
+                order.otc_partner_credit_limit = figures["credit_limit"]
+                order.otc_partner_exposure = figures["exposure"]
+                order.otc_partner_available_credit = figures["available_credit"]
                 order.otc_credit_warning = (
                     order._otc_decision_message(decision)
                     if decision and not decision.passed
@@ -463,15 +462,27 @@ class SaleOrder(models.Model):
 
     def _otc_request_credit_approval(self, decisions, customer=False):
         Approval = self.env["otc.credit.approval"].sudo()
+        Exposure = self.env["otc.credit.exposure"]
+        exposures = {}
+        for company, orders in self.grouped("company_id").items():
+            exposures[company.id] = Exposure._get_exposure(orders.partner_id, company)
         for order in self:
             decision = decisions[order.id]
-            vals = {
-                "amount": order._otc_amount_company(),
-                "exposure": decision.exposure_after - order._otc_amount_company(),
-                "credit_limit": decision.limit,
-                "reasons": order._otc_decision_message(decision),
-                "customer_initiated": customer,
-            }
+            amount = order._otc_amount_company()
+            # the figures as judged: the exposure before this order, the limit
+            # the decision applied, the rest as the customer stands now
+            vals = Approval._otc_figure_values(
+                exposures[order.company_id.id][order.partner_id.id],
+                limit=decision.limit,
+                exposure=decision.exposure_after - amount,
+            )
+            vals.update(
+                {
+                    "amount": amount,
+                    "reasons": order._otc_decision_message(decision),
+                    "customer_initiated": customer,
+                }
+            )
             approval = order.sudo().otc_credit_approval_ids.filtered(
                 lambda a: a.state == "pending"
             )[:1]

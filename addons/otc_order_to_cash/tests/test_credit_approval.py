@@ -42,6 +42,34 @@ class TestCreditApproval(OtcCreditCommon):
         order.with_user(self.salesman).action_confirm()
         self.assertEqual(len(order.otc_credit_approval_ids), 1)
 
+    def test_request_records_the_exposure_as_judged(self):
+        # 400 open receivable, 100 in a draft invoice, 300 of another
+        # confirmed order not invoiced yet: the request shows the same figures
+        # as the customer form, and the exposure before its own order
+        self.make_invoice(self.customer, 400, days_ago=40, due_days=30)
+        self.make_invoice(self.customer, 100, post=False)
+        self.make_order(self.customer, 300).action_confirm()
+        order = self._request(amount=500)
+        approval = order.otc_credit_approval_ids
+        partner = self.customer.with_company(self.company)
+        self.assertAlmostEqual(approval.receivable, 400)
+        self.assertAlmostEqual(approval.draft_invoices, 100)
+        self.assertAlmostEqual(approval.unbilled_orders, 300)
+        self.assertAlmostEqual(approval.overdue_amount, 400)
+        self.assertAlmostEqual(approval.exposure, 800)
+        self.assertAlmostEqual(approval.credit_limit, 1000)
+        self.assertAlmostEqual(approval.available_credit, 200)
+        for name, partner_field in (
+            ("receivable", "otc_exposure_receivable"),
+            ("draft_invoices", "otc_exposure_draft_invoices"),
+            ("unbilled_orders", "otc_exposure_unbilled_orders"),
+            ("overdue_amount", "otc_overdue_amount"),
+        ):
+            self.assertAlmostEqual(approval[name], partner[partner_field])
+        # the pending order is not exposure yet: the form agrees
+        self.assertAlmostEqual(partner.otc_exposure, 800)
+        self.assertAlmostEqual(partner.otc_available_credit, 200)
+
     def test_interactive_request_returns_notification(self):
         order = self.make_order(self.customer, 1500)
         action = order.with_context(otc_credit_interactive=True).action_confirm()
