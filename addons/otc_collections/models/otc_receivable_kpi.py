@@ -303,27 +303,9 @@ class OtcReceivableKpi(models.TransientModel):
                 partners,
             )
         )
-        reminded, paid = self._otc_one(
-            SQL(
-                """
-                SELECT COALESCE(SUM(cl.residual), 0),
-                       COALESCE(SUM(LEAST(cl.residual, (
-                           SELECT COALESCE(SUM(apr.amount), 0)
-                             FROM account_partial_reconcile apr
-                            WHERE apr.debit_move_id = cl.move_line_id
-                              AND apr.max_date BETWEEN c.date AND c.date + 14))), 0)
-                  FROM otc_dunning_communication_line cl
-                  JOIN otc_dunning_communication c ON c.id = cl.communication_id
-                  JOIN res_partner cp ON cp.id = c.partner_id
-                 WHERE c.company_id = %s AND c.state = 'sent'
-                   AND c.date BETWEEN %s AND %s AND %s
-                """,
-                company,
-                date_from,
-                date_to,
-                partners,
-            )
-        )
+        levels = self._otc_dunning_by_level(date_from, date_to)
+        reminded = sum(row["reminded"] for row in levels)
+        paid = sum(row["paid"] for row in levels)
         auto, applied, days_to_apply = self._otc_one(
             SQL(
                 """
@@ -370,6 +352,98 @@ class OtcReceivableKpi(models.TransientModel):
             "cash_auto_rate": kpi_engine.ratio(auto, applied),
             "cash_days_to_apply": days_to_apply,
         }
+
+    def _otc_dunning_by_level(self, date_from, date_to):
+        """Per dunning level, the reminders sent in the period: how many, the
+        amount reminded and the part of it paid within 14 days of the
+        reminder (reconciliations of the reminded item dated by then)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT c.level_sequence, COUNT(DISTINCT c.id),
+                       COALESCE(SUM(cl.residual), 0),
+                       COALESCE(SUM(LEAST(cl.residual, (
+                           SELECT COALESCE(SUM(apr.amount), 0)
+                             FROM account_partial_reconcile apr
+                            WHERE apr.debit_move_id = cl.move_line_id
+                              AND apr.max_date BETWEEN c.date AND c.date + 14))), 0)
+                  FROM otc_dunning_communication_line cl
+                  JOIN otc_dunning_communication c ON c.id = cl.communication_id
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                 WHERE c.company_id = %s AND c.state = 'sent'
+                   AND c.date BETWEEN %s AND %s AND %s
+              GROUP BY 1
+              ORDER BY 1
+                """,
+                self.company_id.id,
+                date_from,
+                date_to,
+                self._otc_partner_filter(),
+            )
+        )
+        return [
+            {
+                "level": level,
+                "reminders": count,
+                "reminded": reminded,
+                "paid": paid,
+                "share": kpi_engine.ratio(paid, reminded),
+            }
+            for level, count, reminded, paid in self.env.cr.fetchall()
+        ]
+
+    def _otc_disputes_by_reason(self):
+        """Per dispute reason, over the period: disputes opened and the amount
+        they dispute, disputes closed (resolved or rejected) and the average
+        days from opening to closing of those."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.reason_id,
+                       COUNT(*) FILTER (WHERE d.create_date::date
+                                        BETWEEN %(date_from)s AND %(date_to)s),
+                       COALESCE(SUM(d.disputed_amount) FILTER (WHERE d.create_date::date
+                                        BETWEEN %(date_from)s AND %(date_to)s), 0),
+                       COUNT(*) FILTER (WHERE d.state IN ('resolved', 'rejected')
+                                        AND d.resolved_on::date
+                                        BETWEEN %(date_from)s AND %(date_to)s),
+                       AVG(EXTRACT(EPOCH FROM d.resolved_on - d.create_date) / 86400.0)
+                           FILTER (WHERE d.state IN ('resolved', 'rejected')
+                                   AND d.resolved_on::date
+                                   BETWEEN %(date_from)s AND %(date_to)s)
+                  FROM otc_dispute d
+                  JOIN res_partner cp ON cp.id = d.partner_id
+                 WHERE d.company_id = %(company)s AND %(partners)s
+                   AND (d.create_date::date BETWEEN %(date_from)s AND %(date_to)s
+                        OR d.resolved_on::date BETWEEN %(date_from)s AND %(date_to)s)
+              GROUP BY 1
+              ORDER BY 3 DESC
+                """,
+                company=self.company_id.id,
+                date_from=self.date_from,
+                date_to=self.date_to,
+                partners=self._otc_partner_filter(),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        names = dict(
+            self.env["otc.dispute.reason"]
+            .sudo()
+            .browse([r[0] for r in rows if r[0]])
+            .mapped(lambda r: (r.id, r.name))
+        )
+        return [
+            {
+                "reason_id": reason_id or False,
+                "name": names.get(reason_id) or self.env._("No Reason"),
+                "opened": opened,
+                "amount": amount,
+                "closed": closed,
+                "days_to_resolve": days,
+            }
+            for reason_id, opened, amount, closed, days in rows
+        ]
 
     def _otc_fx_exposure(self):
         """Open receivables in foreign currencies, booked vs at today's rate."""
@@ -420,8 +494,9 @@ class OtcReceivableKpi(models.TransientModel):
     # ------------------------------------------------------------ actions
     def action_compute(self):
         self.ensure_one()
-        self.env["account.move.line"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
+        # the figures are read in SQL: journal items, reconciliations, but also
+        # customers' filters, disputes, promises and reminders just written
+        self.env.flush_all()
         figures, kpis = self._otc_period(self.date_from, self.date_to)
         length = self.date_to - self.date_from
         prev_to = self.date_from - timedelta(days=1)
@@ -609,14 +684,22 @@ class OtcReceivableKpi(models.TransientModel):
         ]
         return aging, top
 
-    def _otc_dso_trend(self, months=12):
-        """Month-end DSO over the last ``months`` months, from the snapshots."""
+    def _otc_month_end_kpis(self, months=12):
+        """The headline KPIs of each of the last ``months`` months (ending at
+        the month-end on or before ``date_to``), from the stored snapshots:
+        the month's opening is the previous month-end's snapshot, its closing
+        and not-yet-due part the month-end's, its credit sales the month's.
+        ``[{"date", "dso", "dso_countback", "best_dso", "add", "cei",
+        "overdue_share"}]``, oldest first; ``None`` where the month-end has
+        no snapshot (or nothing to divide by)."""
         Snapshot = self.env["otc.receivable.snapshot"]
-        ends = Snapshot._otc_month_ends(self.date_to, months)
+        # one more month-end: the opening of the first month
+        ends = Snapshot._otc_month_ends(self.date_to, months + 1)
         self.env.cr.execute(
             SQL(
                 """
-                SELECT s.snapshot_date, SUM(s.amount)
+                SELECT s.snapshot_date, SUM(s.amount),
+                       COALESCE(SUM(s.amount) FILTER (WHERE s.bucket = 0), 0)
                   FROM otc_receivable_snapshot s
                   JOIN res_partner cp ON cp.id = s.partner_id
                  WHERE s.company_id = %s AND s.snapshot_date = ANY(%s) AND %s
@@ -627,28 +710,43 @@ class OtcReceivableKpi(models.TransientModel):
                 self._otc_partner_filter(),
             )
         )
-        closing = dict(self.env.cr.fetchall())
-        sales = dict(
-            zip(
-                reversed(ends),
-                (
-                    s
-                    for s, _d in self._otc_sales_by_month(
-                        ends[0].replace(day=1), ends[-1]
-                    )
-                ),
-                strict=False,
-            )
+        stored = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        # newest first, with the count-back's year before the first month
+        sales = self._otc_sales_by_month(
+            ends[1].replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1),
+            ends[-1],
         )
         trend = []
-        for end in ends:
-            dso = None
-            if end in closing:
-                dso = kpi_engine.dso_standard(
-                    closing[end], sales.get(end, 0.0), end.day
+        for i, end in enumerate(ends[1:], start=1):
+            values = dict.fromkeys(
+                ("dso", "dso_countback", "best_dso", "add", "cei", "overdue_share")
+            )
+            newest = len(ends) - 1 - i  # index of this month in ``sales``
+            if end in stored:
+                closing, current = stored[end]
+                opening = stored.get(ends[i - 1], (None, None))[0]
+                figures = kpi_engine.PeriodFigures(
+                    date_from=end.replace(day=1),
+                    date_to=end,
+                    opening_ar=opening or 0.0,
+                    closing_ar=closing,
+                    closing_current_ar=current,
+                    credit_sales=sales[newest][0],
+                    months=tuple(sales[newest : newest + COUNTBACK_MONTHS]),
                 )
-            trend.append({"date": fields.Date.to_string(end), "dso": dso})
+                kpis = kpi_engine.period_kpis(figures)
+                values = {name: getattr(kpis, name) for name in values}
+                if opening is None:
+                    values["cei"] = None  # no opening snapshot: CEI unknown
+            trend.append({"date": fields.Date.to_string(end), **values})
         return trend
+
+    def _otc_dso_trend(self, months=12):
+        """Month-end DSO over the last ``months`` months, from the snapshots."""
+        return [
+            {"date": row["date"], "dso": row["dso"]}
+            for row in self._otc_month_end_kpis(months)
+        ]
 
     def _otc_worsening(self, limit=10):
         """Customers whose amount-weighted days late grew most: the last three
@@ -766,14 +864,56 @@ class OtcReceivableKpi(models.TransientModel):
             for uid, collected, contacts, obtained, kept, resolved in rows
         ]
 
+    #: the dashboard's filters: field of this model -> model of its value
+    DASHBOARD_FILTERS = {
+        "salesperson_id": "res.users",
+        "collector_id": "res.users",
+        "partner_id": "res.partner",
+        "category_id": "res.partner.category",
+        "country_id": "res.country",
+    }
+
+    def _otc_partner_domain(self, path):
+        """The filters as a domain on the commercial partner reached by
+        ``path`` (``partner_id``, ``partner_id.commercial_partner_id``...):
+        what the dashboard's drill-downs add so that they list the records
+        behind the filtered figures."""
+        self.ensure_one()
+        domain = []
+        if self.salesperson_id:
+            domain.append((f"{path}.user_id", "=", self.salesperson_id.id))
+        if self.country_id:
+            domain.append((f"{path}.country_id", "=", self.country_id.id))
+        if self.partner_id:
+            domain.append((path, "=", self.partner_id.commercial_partner_id.id))
+        if self.collector_id:
+            domain.append((f"{path}.otc_collector_id", "=", self.collector_id.id))
+        if self.category_id:
+            domain.append((f"{path}.category_id", "in", self.category_id.ids))
+        return domain
+
     @api.model
-    def otc_dashboard_data(self, date_from=None, date_to=None, salesperson_id=None):
-        """Everything the Receivables Dashboard shows, in one call."""
+    def otc_dashboard_data(
+        self, date_from=None, date_to=None, salesperson_id=None, filters=None
+    ):
+        """Everything the Receivables Dashboard shows, in one call.
+
+        ``filters``: ``{field: id}`` for the fields of ``DASHBOARD_FILTERS``
+        (salesperson, collector, customer, customer tag, country)."""
         today = fields.Date.context_today(self)
-        vals = {
-            "date_to": fields.Date.to_date(date_to) if date_to else today,
-            "salesperson_id": salesperson_id or False,
-        }
+        filters = dict(filters or {})
+        if salesperson_id:
+            filters["salesperson_id"] = salesperson_id
+        unknown = set(filters) - set(self.DASHBOARD_FILTERS)
+        if unknown:
+            raise UserError(
+                self.env._(
+                    "Unknown dashboard filter: %(names)s",
+                    names=", ".join(sorted(unknown)),
+                )
+            )
+        vals = {name: int(value) for name, value in filters.items() if value}
+        vals["date_to"] = fields.Date.to_date(date_to) if date_to else today
         vals["date_from"] = (
             fields.Date.to_date(date_from)
             if date_from
@@ -790,8 +930,11 @@ class OtcReceivableKpi(models.TransientModel):
             .mapped(lambda p: (p.id, p.display_name))
         )
         forecast = self.env["otc.cash.forecast.line"]
-        if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk"):
-            # company-wide figures: not for a salesperson limited to its customers
+        if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk") and not any(
+            report[name] for name in self.DASHBOARD_FILTERS
+        ):
+            # company-wide figures: not for a salesperson limited to its
+            # customers, nor under a filter (the forecast is not filtered)
             forecast = self.env["otc.cash.forecast"].create(
                 {"company_id": report.company_id.id}
             )
@@ -807,24 +950,42 @@ class OtcReceivableKpi(models.TransientModel):
             ("days_late", report.days_late, None, "days"),
         ]
         undefined = set((report.undefined or "").split("; "))
+        trend = report._otc_month_end_kpis()
+        is_ar = self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk")
         return {
             "company_id": report.company_id.id,
             "currency": report.currency_id.name,
             "date_from": fields.Date.to_string(report.date_from),
             "date_to": fields.Date.to_string(report.date_to),
+            "filters": {
+                name: report[name].id or False for name in self.DASHBOARD_FILTERS
+            },
+            "partner_domain": report._otc_partner_domain(
+                "partner_id.commercial_partner_id"
+            ),
+            "collector_ids": self.env.ref("otc_order_to_cash.group_otc_collector")
+            .sudo()
+            .users.ids,
             "cards": [
                 {
                     "key": key,
                     "label": report._fields[key].string,
                     "value": None if report._fields[key].string in undefined else value,
                     "previous": previous,
+                    "change": kpi_engine.change(
+                        None if report._fields[key].string in undefined else value,
+                        previous,
+                    ),
                     "unit": unit,
+                    # month-end values from the snapshots (none for days late:
+                    # a pattern of payments, not of balances)
+                    "sparkline": [row[key] for row in trend] if key in trend[0] else [],
                 }
                 for key, value, previous, unit in cards
             ],
             "closing_ar": report.closing_ar,
             "aging": aging,
-            "dso_trend": report._otc_dso_trend(),
+            "dso_trend": [{"date": row["date"], "dso": row["dso"]} for row in trend],
             "forecast": [
                 {
                     "week": fields.Date.to_string(w.week_start),
@@ -866,10 +1027,10 @@ class OtcReceivableKpi(models.TransientModel):
                 )
                 if report._fields[key].string not in undefined
             ],
-            "collectors": (
-                report._otc_collectors()
-                if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk")
-                else []
+            "collectors": report._otc_collectors() if is_ar else [],
+            "disputes_by_reason": report._otc_disputes_by_reason(),
+            "dunning_levels": report._otc_dunning_by_level(
+                report.date_from, report.date_to
             ),
             "worsening": [
                 {

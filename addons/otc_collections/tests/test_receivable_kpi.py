@@ -348,3 +348,226 @@ class TestReceivableKpi(OtcCreditCommon):
         # invoice A's 1,000 paid on 5 March 2025, one contact logged today
         self.assertAlmostEqual(row["collected"], 1000.0)
         self.assertEqual(row["contacts"], 1)
+
+    def _dated_dispute(
+        self,
+        invoice,
+        reason,
+        amount,
+        opened_days_ago,
+        closed_days_ago=None,
+        state="open",
+    ):
+        dispute = self.env["otc.dispute"].create(
+            {"move_id": invoice.id, "disputed_amount": amount, "reason_id": reason.id}
+        )
+        now = fields.Datetime.now()
+        values = {"create_date": now - timedelta(days=opened_days_ago)}
+        if closed_days_ago is not None:
+            values |= {
+                "state": state,
+                "resolved_on": now - timedelta(days=closed_days_ago),
+            }
+        dispute.flush_recordset()
+        # the dates a dispute was opened and closed on, set as if it had been weeks ago
+        self.env.cr.execute(
+            "UPDATE otc_dispute SET create_date = %s, state = %s, resolved_on = %s WHERE id = %s",
+            [
+                values["create_date"],
+                values.get("state", "open"),
+                values.get("resolved_on"),
+                dispute.id,
+            ],
+        )
+        dispute.invalidate_recordset()
+        return dispute
+
+    def test_disputes_by_reason(self):
+        Reason = self.env["otc.dispute.reason"]
+        price = Reason.create({"name": "Bench Price"})
+        damage = Reason.create({"name": "Bench Damage"})
+        invoice = self._invoice(self.customer, 80.0, self.today, self.today)
+        # price: 10 resolved after 2 days, 5 still open; damage: 7 rejected after 4 days
+        self._dated_dispute(invoice, price, 10.0, 3, 1, "resolved")
+        self._dated_dispute(invoice, price, 5.0, 2)
+        self._dated_dispute(invoice, damage, 7.0, 6, 2, "rejected")
+        # opened and closed before the period: not counted
+        self._dated_dispute(invoice, damage, 9.0, 90, 80, "resolved")
+        report = self.env["otc.receivable.kpi"].create(
+            {"date_from": self.today - timedelta(days=30), "date_to": self.today}
+        )
+        rows = {r["name"]: r for r in report._otc_disputes_by_reason()}
+        self.assertEqual(list(rows), ["Bench Price", "Bench Damage"], "by amount")
+        self.assertEqual(rows["Bench Price"]["opened"], 2)
+        self.assertAlmostEqual(rows["Bench Price"]["amount"], 15.0)
+        self.assertEqual(rows["Bench Price"]["closed"], 1)
+        self.assertAlmostEqual(rows["Bench Price"]["days_to_resolve"], 2.0, places=3)
+        self.assertEqual(rows["Bench Damage"]["opened"], 1)
+        self.assertAlmostEqual(rows["Bench Damage"]["amount"], 7.0)
+        self.assertAlmostEqual(rows["Bench Damage"]["days_to_resolve"], 4.0, places=3)
+        # another customer's filter leaves none
+        report.partner_id = self.other
+        self.assertEqual(report._otc_disputes_by_reason(), [])
+
+    def _pay(self, invoice, amount, when):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {
+                "amount": amount,
+                "payment_date": when,
+                "payment_difference_handling": "open",
+            }
+        )._create_payments()
+
+    def _sent_reminder(self, invoice, level, when):
+        policy = self.env["otc.dunning.policy"].search(
+            [("company_id", "in", [self.company.id, False])], limit=1
+        ) or self.env["otc.dunning.policy"].create(
+            {"name": "KPI Reminders", "company_id": self.company.id}
+        )
+        line = invoice.line_ids.filtered(
+            lambda ln: ln.account_id.account_type == "asset_receivable"
+        )
+        return (
+            self.env["otc.dunning.communication"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "company_id": self.company.id,
+                    "policy_id": policy.id,
+                    "level_sequence": level,
+                    "date": when,
+                    "key": f"kpi-{invoice.id}-{level}",
+                    "state": "sent",
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "move_line_id": line.id,
+                                "company_id": self.company.id,
+                                "residual": line.amount_residual,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    def test_dunning_effectiveness_per_level(self):
+        def day(n):
+            return self.today - timedelta(days=n)
+
+        inv_x = self._invoice(self.customer, 1000.0, day(60), day(40))
+        inv_y = self._invoice(self.customer, 500.0, day(60), day(40))
+        inv_z = self._invoice(self.customer, 300.0, day(60), day(40))
+        # level 1 on X 20 days ago, 400 paid 10 days later (within 14 days)
+        self._sent_reminder(inv_x, 1, day(20))
+        self._pay(inv_x, 400.0, day(10))
+        # level 2 on Y 20 days ago, paid 17 days later (too late)
+        self._sent_reminder(inv_y, 2, day(20))
+        self._pay(inv_y, 500.0, day(3))
+        # level 2 on Z 25 days ago, paid 5 days later
+        self._sent_reminder(inv_z, 2, day(25))
+        self._pay(inv_z, 300.0, day(20))
+        report = self.env["otc.receivable.kpi"].create(
+            {"date_from": day(30), "date_to": self.today}
+        )
+        levels = {
+            r["level"]: r
+            for r in report._otc_dunning_by_level(report.date_from, report.date_to)
+        }
+        self.assertEqual(sorted(levels), [1, 2])
+        self.assertEqual(levels[1]["reminders"], 1)
+        self.assertAlmostEqual(levels[1]["reminded"], 1000.0)
+        self.assertAlmostEqual(levels[1]["paid"], 400.0)
+        self.assertAlmostEqual(levels[1]["share"], 40.0)
+        self.assertEqual(levels[2]["reminders"], 2)
+        self.assertAlmostEqual(levels[2]["reminded"], 800.0)
+        self.assertAlmostEqual(levels[2]["paid"], 300.0)
+        self.assertAlmostEqual(levels[2]["share"], 37.5)
+        report.action_compute()
+        # all levels: 700 of 1,800
+        self.assertAlmostEqual(report.dunning_effect, 700 / 1800 * 100, places=1)
+        data = report.otc_dashboard_data(
+            date_from=fields.Date.to_string(day(30)),
+            date_to=fields.Date.to_string(self.today),
+        )
+        self.assertEqual([r["level"] for r in data["dunning_levels"]], [1, 2])
+
+    def test_dashboard_filters_and_sparklines(self):
+        Snapshot = self.env["otc.receivable.snapshot"]
+        Snapshot._otc_take(self.company, date(2025, 1, 31))
+        Snapshot._otc_take(self.company, date(2025, 2, 28))
+        Kpi = self.env["otc.receivable.kpi"]
+        data = Kpi.otc_dashboard_data(date_from="2025-02-01", date_to="2025-03-31")
+        cards = {c["key"]: c for c in data["cards"]}
+        # February from the snapshots: opening (31 Jan) A 1,000; closing (28 Feb)
+        # A 1,000 + B 500 + O 300, of which B and O not yet due (800); sales 800
+        feb = 10  # the 12 months end with March 2025: February is the 11th
+        self.assertEqual(len(cards["dso"]["sparkline"]), 12)
+        self.assertAlmostEqual(cards["dso"]["sparkline"][feb], 1800 / 800 * 28)
+        self.assertAlmostEqual(cards["best_dso"]["sparkline"][feb], 800 / 800 * 28)
+        self.assertAlmostEqual(cards["add"]["sparkline"][feb], (1800 - 800) / 800 * 28)
+        self.assertAlmostEqual(cards["cei"]["sparkline"][feb], 0.0)
+        self.assertAlmostEqual(
+            cards["overdue_share"]["sparkline"][feb], 1000 / 1800 * 100
+        )
+        # January has no opening snapshot (31 Dec): no CEI; March none at all
+        self.assertIsNone(cards["cei"]["sparkline"][feb - 1])
+        self.assertIsNotNone(cards["dso"]["sparkline"][feb - 1])
+        self.assertIsNone(cards["dso"]["sparkline"][feb + 1])
+        self.assertEqual(cards["days_late"]["sparkline"], [])
+        self.assertAlmostEqual(
+            cards["dso"]["change"], cards["dso"]["value"] - cards["dso"]["previous"]
+        )
+        # a filter narrows the figures and the drill-downs' domain
+        mine = Kpi.otc_dashboard_data(
+            date_from="2025-02-01",
+            date_to="2025-03-31",
+            filters={"partner_id": self.other.id},
+        )
+        self.assertEqual(
+            [r["partner_id"] for r in mine["top_overdue"]], [self.other.id]
+        )
+        self.assertAlmostEqual(mine["closing_ar"], 300.0)
+        self.assertEqual(
+            mine["partner_domain"],
+            [("partner_id.commercial_partner_id", "=", self.other.id)],
+        )
+        self.assertEqual(
+            self.env["account.move.line"].search(
+                [
+                    ("parent_state", "=", "posted"),
+                    ("account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    *mine["partner_domain"],
+                ]
+            ),
+            self.inv_o.line_ids.filtered(
+                lambda ln: ln.account_type == "asset_receivable"
+            ),
+        )
+        self.assertEqual(mine["forecast"], [], "the forecast is not filtered")
+        tag = self.env["res.partner.category"].create({"name": "Dashboard Tag"})
+        self.other.category_id = tag
+        self.other.with_company(self.company).otc_collector_id = self.collector
+        for name, value in (
+            ("category_id", tag.id),
+            ("collector_id", self.collector.id),
+        ):
+            filtered = Kpi.otc_dashboard_data(
+                date_from="2025-02-01", date_to="2025-03-31", filters={name: value}
+            )
+            self.assertAlmostEqual(filtered["closing_ar"], 300.0, msg=name)
+            prefix = "partner_id.commercial_partner_id."
+            records = self.env["res.partner"].search(
+                [
+                    (path.removeprefix(prefix), op, v)
+                    for path, op, v in filtered["partner_domain"]
+                ]
+            )
+            self.assertIn(self.other, records, name)
+            self.assertNotIn(self.customer, records, name)
+        with self.assertRaises(UserError):
+            Kpi.otc_dashboard_data(filters={"colour": 1})

@@ -35,10 +35,15 @@ class TestWorklistTour(OtcCreditCommon, HttpCase):
 @tagged("post_install", "-at_install")
 class TestDashboardTour(OtcCreditCommon, HttpCase):
     def test_controller_opens_dashboard_and_drills_down(self):
+        tag = self.env["res.partner.category"].create({"name": "Tour Late Payers"})
         late = self.env["res.partner"].create(
-            {"name": "Tour Dashboard Payer", "is_company": True}
+            {"name": "Tour Dashboard Payer", "is_company": True, "category_id": tag.ids}
         )
         self.make_invoice(late, 7000, days_ago=120)
+        other = self.env["res.partner"].create(
+            {"name": "Tour Dashboard Other", "is_company": True}
+        )
+        self.make_invoice(other, 9000, days_ago=100)
         self.start_tour(
             "/odoo", "otc_receivables_dashboard_tour", login=self.clerk.login
         )

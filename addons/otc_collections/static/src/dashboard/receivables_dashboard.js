@@ -1,9 +1,12 @@
 /** @odoo-module **/
 // Receivables Dashboard: KPI cards, aging, DSO trend, cash-in forecast and the
 // customers to look at, from one call to otc.receivable.kpi.otc_dashboard_data.
-// Every figure opens the records behind it.
+// Every figure opens the records behind it; the filters (salesperson,
+// collector, customer, customer tag, country) narrow the figures and the
+// records they open alike.
 import { Component, onWillStart, onMounted, onWillUnmount, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
+import { RecordSelector } from "@web/core/record_selectors/record_selector";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -12,11 +15,18 @@ import { formatFloat } from "@web/core/utils/numbers";
 export class ReceivablesDashboard extends Component {
     static template = "otc_collections.ReceivablesDashboard";
     static props = ["*"];
+    static components = { RecordSelector };
+    static FILTERS = ["salesperson_id", "collector_id", "partner_id", "category_id", "country_id"];
 
     setup() {
         this.orm = useService("orm");
         this.action = useService("action");
-        this.state = useState({ data: null, dateFrom: "", dateTo: "" });
+        this.state = useState({
+            data: null,
+            dateFrom: "",
+            dateTo: "",
+            filters: Object.fromEntries(ReceivablesDashboard.FILTERS.map((name) => [name, false])),
+        });
         this.agingRef = useRef("aging");
         this.trendRef = useRef("trend");
         this.forecastRef = useRef("forecast");
@@ -33,6 +43,7 @@ export class ReceivablesDashboard extends Component {
         this.state.data = await this.orm.call("otc.receivable.kpi", "otc_dashboard_data", [], {
             date_from: this.state.dateFrom || null,
             date_to: this.state.dateTo || null,
+            filters: this.state.filters,
         });
         this.state.dateFrom = this.state.data.date_from;
         this.state.dateTo = this.state.data.date_to;
@@ -41,6 +52,26 @@ export class ReceivablesDashboard extends Component {
     async onPeriodChange() {
         await this.load();
         this.renderCharts();
+    }
+
+    async onFilterChange(name, resId) {
+        this.state.filters[name] = resId || false;
+        await this.onPeriodChange();
+    }
+
+    /** Points of a card's sparkline (an SVG polyline 100 x 24), months without a value left out. */
+    sparkPoints(values) {
+        const known = values.filter((v) => v !== null && v !== undefined);
+        if (known.length < 2) {
+            return "";
+        }
+        const low = Math.min(...known);
+        const span = Math.max(...known) - low || 1;
+        const step = 100 / Math.max(values.length - 1, 1);
+        return values
+            .map((v, i) => (v === null || v === undefined ? null : `${(i * step).toFixed(1)},${(22 - ((v - low) / span) * 20).toFixed(1)}`))
+            .filter(Boolean)
+            .join(" ");
     }
 
     fmt(value, unit) {
@@ -52,11 +83,10 @@ export class ReceivablesDashboard extends Component {
     }
 
     change(card) {
-        if (card.previous === null || card.previous === undefined || card.value === null) {
+        if (card.change === null || card.change === undefined) {
             return "";
         }
-        const delta = card.value - card.previous;
-        return (delta >= 0 ? "+" : "") + formatFloat(delta, { digits: [16, 1] });
+        return (card.change >= 0 ? "+" : "") + formatFloat(card.change, { digits: [16, 1] });
     }
 
     destroyCharts() {
@@ -129,7 +159,57 @@ export class ReceivablesDashboard extends Component {
                 ["account_type", "=", "asset_receivable"],
                 ["parent_state", "=", "posted"],
                 ["reconciled", "=", false],
+                ...this.state.data.partner_domain,
                 ...extraDomain,
+            ],
+        });
+    }
+
+    /** Domain of the filters on a model whose partner_id is the commercial partner. */
+    commercialDomain() {
+        return this.state.data.partner_domain.map(([path, op, value]) => [
+            path.replace("partner_id.commercial_partner_id", "partner_id"),
+            op,
+            value,
+        ]);
+    }
+
+    openDisputes(row) {
+        const data = this.state.data;
+        return this.action.doAction({
+            type: "ir.actions.act_window",
+            name: row.name,
+            res_model: "otc.dispute",
+            views: [[false, "list"], [false, "form"]],
+            domain: [
+                ["company_id", "=", data.company_id],
+                ["reason_id", "=", row.reason_id],
+                "|",
+                "&",
+                ["create_date", ">=", data.date_from + " 00:00:00"],
+                ["create_date", "<=", data.date_to + " 23:59:59"],
+                "&",
+                ["resolved_on", ">=", data.date_from + " 00:00:00"],
+                ["resolved_on", "<=", data.date_to + " 23:59:59"],
+                ...this.commercialDomain(),
+            ],
+        });
+    }
+
+    openReminders(row) {
+        const data = this.state.data;
+        return this.action.doAction({
+            type: "ir.actions.act_window",
+            name: _t("Reminders of level %s", row.level),
+            res_model: "otc.dunning.communication",
+            views: [[false, "list"], [false, "form"]],
+            domain: [
+                ["company_id", "=", data.company_id],
+                ["state", "=", "sent"],
+                ["level_sequence", "=", row.level],
+                ["date", ">=", data.date_from],
+                ["date", "<=", data.date_to],
+                ...this.commercialDomain(),
             ],
         });
     }
@@ -163,6 +243,7 @@ export class ReceivablesDashboard extends Component {
                     ["state", "=", "posted"],
                     ["payment_state", "in", ["paid", "in_payment", "partial"]],
                     ["invoice_date", "<=", this.state.data.date_to],
+                    ...this.state.data.partner_domain,
                 ],
             });
         }
@@ -180,6 +261,7 @@ export class ReceivablesDashboard extends Component {
                 ["company_id", "=", this.state.data.company_id],
                 ["predicted_date", ">=", week.week],
                 ["predicted_date", "<=", end],
+                ...this.commercialDomain(),
             ],
         });
     }

@@ -26,6 +26,20 @@ registry.category("web_tour.tours").add("otc_receivables_dashboard_tour", {
             trigger: ".o_otc_dashboard canvas.o_otc_aging_chart",
         },
         {
+            content: "Filter on a customer tag",
+            trigger: ".o_otc_filter_tag input",
+            run: "edit Tour Late Payers",
+        },
+        {
+            content: "Pick the tag",
+            trigger: ".o-autocomplete--dropdown-item a:contains('Tour Late Payers')",
+            run: "click",
+        },
+        {
+            content: "Only the tagged customer is left among the most overdue",
+            trigger: ".o_otc_top_overdue tbody:not(:has(tr:contains('Tour Dashboard Other'))) tr:contains('Tour Dashboard Payer')",
+        },
+        {
             content: "Drill down into the most overdue customer",
             trigger: ".o_otc_top_overdue tr:contains('Tour Dashboard Payer')",
             run: "click",
