@@ -151,3 +151,67 @@ def test_backtest_small_instance_beats_both_baselines():
     assert result["gain"] >= 30.0
     assert result["mae"]["engine"] < result["mae"]["plain average"]
     assert result["wape_engine"] < result["wape_due"]
+
+
+def test_correlated_band_by_hand():
+    # one receipt of 100 on day 10 (week 1), spread 7, all of it common:
+    # with 2 nodes the common factor is -0.674 or +0.674 (quartiles), so the
+    # receipt lands on day 5.3 (week 0) or 14.7 (week 2), half the time each
+    start = date(2026, 3, 2)
+    item = forecast.Expected(100.0, start + timedelta(days=10), 7.0)
+    fc = forecast.forecast([item], start, correlation=1.0, nodes=2)
+    assert fc.weeks[0].expected == pytest.approx(50.0)
+    assert fc.weeks[1].expected == pytest.approx(0.0)
+    assert fc.weeks[2].expected == pytest.approx(50.0)
+    # variance across the two cases: (50^2 + 50^2) / 2 = 2,500
+    assert fc.weeks[0].high == pytest.approx(50.0 + forecast.Z80 * 50.0)
+    assert fc.weeks[0].low == 0.0
+
+
+def test_correlation_widens_the_band_and_keeps_the_total():
+    start = date(2026, 3, 2)
+    items = [forecast.Expected(10.0, date(2026, 3, 25), 5.0) for _ in range(100)]
+    independent = forecast.forecast(items, start)
+    correlated = forecast.forecast(items, start, correlation=0.5)
+    week = 3  # 23-29 March: the week of the mean
+    assert correlated.weeks[week].high - correlated.weeks[week].low > 3 * (
+        independent.weeks[week].high - independent.weeks[week].low
+    )
+    total = sum(w.expected for w in correlated.weeks) + correlated.beyond
+    assert total == pytest.approx(1000.0)
+    # same-date items are summed first: one item of 1,000 with the same
+    # spread has the same expectation, a wider independent band
+    single = forecast.forecast(
+        [forecast.Expected(1000.0, date(2026, 3, 25), 5.0)], start
+    )
+    assert single.weeks[week].expected == pytest.approx(
+        independent.weeks[week].expected
+    )
+
+
+def test_calibrate_correlation_takes_the_smallest_that_holds():
+    start = date(2026, 3, 2)
+    items = [forecast.Expected(10.0, date(2026, 3, 25), 5.0) for _ in range(100)]
+    expected = [w.expected for w in forecast.forecast(items, start, weeks=4).weeks]
+    # the past went as expected: no correlation needed
+    assert forecast.calibrate_correlation([(items, start, expected)]) == 0.0
+    # everything came a week later than expected: only a wide band held it
+    late = [0.0, *expected[:3]]
+    rho = forecast.calibrate_correlation([(items, start, late)], target=0.75)
+    assert rho > 0.0
+    fc = forecast.forecast(items, start, weeks=4, correlation=rho)
+    assert forecast.coverage(fc.weeks, late) >= 3
+    lower = forecast.forecast(items, start, weeks=4, correlation=rho - 0.1)
+    assert forecast.coverage(lower.weeks, late) < 3
+
+
+def test_spread_days_reads_the_upper_half():
+    pred = prediction.Prediction(
+        date(2026, 4, 10), date(2026, 4, 10), date(2026, 4, 23), "customer"
+    )
+    # the low end was raised to the prediction date: 13 days above / z
+    assert prediction.spread_days(pred) == pytest.approx(13 / prediction.Z80)
+    promise = prediction.Prediction(
+        date(2026, 4, 10), date(2026, 4, 10), date(2026, 4, 10), "promise"
+    )
+    assert prediction.spread_days(promise) == 0.0

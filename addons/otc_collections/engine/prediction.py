@@ -187,6 +187,17 @@ def predict(invoice, profile, as_of, params=DEFAULT_PARAMS, source=SOURCE_CUSTOM
     return Prediction(when, min(low, when), max(high, when), source, mu)
 
 
+def spread_days(prediction, z=Z80):
+    """Standard deviation in days behind a :class:`Prediction`'s interval.
+
+    From its upper half: the low end may have been raised to the
+    prediction date (step 4), which would narrow a spread read from the
+    whole interval. At least one day (none for a promise)."""
+    if prediction.source == SOURCE_PROMISE:
+        return 0.0
+    return max(1.0, (prediction.high - prediction.date).days / z)
+
+
 def predict_many(invoices, history, as_of, prior, params=DEFAULT_PARAMS):
     """Predictions for the open invoices of ONE customer, in the given order."""
     own = build_profile(history, as_of, params)

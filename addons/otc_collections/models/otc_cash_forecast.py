@@ -68,8 +68,12 @@ class OtcCashForecast(models.TransientModel):
         items, disputed = [], 0.0
         for amount, left_out, when, low, high in self.env.cr.fetchall():
             disputed += left_out or 0.0
+            # a promise has no spread; otherwise the upper half of the interval
+            # (its low end may have been raised to the prediction date)
             spread = (
-                (high - low).days / (2 * prediction_engine.Z80) if high and low else 0.0
+                max(1.0, (high - when).days / prediction_engine.Z80)
+                if high and low and high > low
+                else 0.0
             )
             items.append(forecast_engine.Expected(amount or 0.0, when, spread))
         return items, disputed
@@ -123,7 +127,12 @@ class OtcCashForecast(models.TransientModel):
         items, disputed = self._otc_expected_invoices()
         if self.include_orders:
             items += self._otc_expected_orders()
-        result = forecast_engine.forecast(items, self.date_start, WEEKS)
+        result = forecast_engine.forecast(
+            items,
+            self.date_start,
+            WEEKS,
+            correlation=forecast_engine.DEFAULT_CORRELATION,
+        )
         self.line_ids.unlink()
         self.write(
             {
