@@ -59,6 +59,13 @@ the customer's other open items:
   credit);
 * several referenced items: their total, else a combination of them, else
   oldest first until the amount runs out;
+* referenced items whose total is below the amount (the payer named some
+  of the invoices it pays): the referenced items plus other items of the
+  customer paying the rest exactly (one item, two, or a bounded combination
+  of the oldest), which keeps the full reference weight and, when unique
+  with few coincidences expected, beats the overpayment reading by a clear
+  margin; when the bounded search could not try everything, the
+  overpayment reading loses its weight (``overpayment_unsure``);
 * several unreferenced items: ``subset.find_subset`` over the customer's
   ``OLDEST_WINDOW`` oldest open items first (customers pay their oldest
   invoices first), then over more of them (bounded size, count and work);
@@ -251,12 +258,16 @@ REASON_TEMPLATES = {
     "fee": "amount within bank fee tolerance (write-off %.2f)",
     "partial": "partial payment (%.2f stays open)",
     "overpayment": "overpayment (%.2f left as customer credit)",
+    "overpayment_unsure": "overpayment (%.2f), or other open items of the "
+    "customer the search could not tell",
     "unique_customer_amount": "only open item of the customer with this amount",
     "fee_identified": "only item of an identified customer within the fee tolerance",
     "partial_oldest": "partial payment of the customer's oldest open item",
     "fee_round": "the difference is a round amount, as bank charges are",
     "subset": "several invoices add up to the amount",
     "subset_referenced": "referenced invoices add up to the amount",
+    "subset_referenced_more": "the referenced invoices and other open items of "
+    "the customer add up to the amount",
     "subset_unique": "only such combination (%.4f expected by chance)",
     "subset_oldest": "combination of the customer's oldest items",
     "subset_named": "only customer named like the payer whose items add up to the "
@@ -515,6 +526,9 @@ def label_name(label, spans):
     if not any(len(t) >= 3 for t in words):
         return ""
     return " ".join(words)
+
+
+_UNSURE = object()  # _referenced_more: nothing found, not everything tried
 
 
 def _name_p(similarity):
@@ -1115,9 +1129,109 @@ class Matcher:
         if len(exact_refs) > 1:
             props.extend(self._referenced_set(ctx, cust, exact_refs))
             fitted = any(p.kind in _FITS or p.kind == "subset" for p in props)
+        if exact_refs and not fitted:
+            more = self._referenced_more(ctx, cust, exact_refs)
+            if more is _UNSURE:
+                props = [self._unsure_over(p, exact_refs) for p in props]
+            elif more is not None:
+                props.append(more)
+                fitted = any(r.code == "subset_unique" for r in more.reasons)
         if not fitted:
             props.extend(self._unreferenced(ctx, cust))
         return props
+
+    def _referenced_more(self, ctx, cust, refs):
+        """The referenced items and others of the customer, paying exactly.
+
+        A payer who names some of the invoices it pays and pays more: the
+        excess is likelier other open invoices of the customer than an
+        overpayment.  The rest of the amount is searched among the
+        customer's other items: one item with it, any two adding up to it
+        (both over all its items: a sorted list, a bisection and one pass),
+        else a bounded combination of its oldest items.  A unique answer
+        with few coincidences expected beats the overpayment reading of the
+        referenced items by a clear margin (it keeps their reference);
+        another one only ranks before it.  Returns ``_UNSURE`` when nothing
+        was found but the search could not try every combination: the
+        excess may still pay other items.
+        """
+        cfg = self.config
+        size = cfg.max_subset_size - len(refs)
+        kind, scheme, total, _d = self._classify(ctx, refs)
+        if kind != OVER or size < 1:
+            return None
+        rest = (ctx.fcents if scheme else ctx.cents) - total
+        named = set(refs)
+        values, by_value, oldest, _local = self._customer_entries(cust, scheme)
+        top = bisect_right(values, rest)
+        pairs = [(v, i) for v, i in zip(values[:top], by_value[:top]) if i not in named]
+        found, solutions, chance = self._rest_by_few(rest, pairs, size)
+        if found is None:
+            pool = [(i, v) for v, i in pairs]
+            pool.sort(key=lambda p: self._entries[p[0]].rank)
+            exhaustive = len(pool) <= cfg.max_subset_candidates
+            pool = pool[: cfg.max_subset_candidates]
+            res = subset.find_subset(
+                rest, [v for _i, v in pool], max_size=size, budget=cfg.subset_budget
+            )
+            if res is None or not res.exact:
+                exhaustive = exhaustive and (res is None or res.complete)
+                return None if exhaustive or size < 3 else _UNSURE
+            found = [pool[k][0] for k in res.indices]
+            solutions = res.solutions if res.complete else 2
+            chance = _subset_chance([v for _i, v in pool], len(found))
+        reasons = self._ref_reason(ctx, refs)
+        if solutions == 1 and chance <= SUBSET_CHANCE_MAX:
+            reasons.append(reason("subset_referenced_more", A_SUBSET))
+            reasons.append(reason("subset_unique", A_UNIQUE_SUBSET, chance))
+        else:
+            reasons.append(reason("subset_referenced_more", A_SUBSET_FEE))
+        return self._proposal(ctx, cust, refs + found, EXACT, scheme, reasons, "subset")
+
+    def _unsure_over(self, proposal, refs):
+        """The overpayment reading of ``refs``, no longer telling."""
+        ids = {self._entries[i].item.id for i in refs}
+        if proposal.kind != OVER or set(proposal.item_ids) != ids:
+            return proposal
+        reasons = tuple(
+            reason("overpayment_unsure", -A_OVER, *r.args)
+            if r.code == "overpayment"
+            else r
+            for r in proposal.reasons
+        )
+        strength = sum(r.contribution for r in reasons)
+        return replace(
+            proposal,
+            reasons=reasons,
+            strength=round(strength, 4),
+            score=round(max(0.0, min(1.0, strength)), 4),
+        )
+
+    def _rest_by_few(self, rest, pairs, size):
+        """One item, else two, of ``pairs`` ((value, entry) by value) making
+        ``rest``: (entries, solutions up to 2, coincidences expected)."""
+        values = [v for v, _i in pairs]
+        lo, hi = bisect_left(values, rest), bisect_right(values, rest)
+        if hi > lo:
+            chance = len(values) * self._density(rest)
+            return [pairs[lo][1]], min(2, hi - lo), chance
+        if size < 2:
+            return None, 0, 0.0
+        found, solutions = None, 0
+        a, b = 0, len(values) - 1
+        while a < b and solutions < 2:
+            s = values[a] + values[b]
+            if s == rest:
+                solutions += 1
+                found = found or [pairs[a][1], pairs[b][1]]
+                a += 1
+            elif s < rest:
+                a += 1
+            else:
+                b -= 1
+        if found is None:
+            return None, 0, 0.0
+        return found, solutions, _subset_chance(values, 2)
 
     def _referenced_set(self, ctx, cust, refs):
         kind, scheme, total, _d = self._classify(ctx, refs)

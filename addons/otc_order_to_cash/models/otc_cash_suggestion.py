@@ -47,6 +47,10 @@ REASON_LABELS = {
     "fee": _lt("amount within bank fee tolerance (write-off %.2f)"),
     "partial": _lt("partial payment (%.2f stays open)"),
     "overpayment": _lt("overpayment (%.2f left as customer credit)"),
+    "overpayment_unsure": _lt(
+        "overpayment (%.2f), or other open items of the customer the search "
+        "could not tell"
+    ),
     "unique_customer_amount": _lt("only open item of the customer with this amount"),
     "fee_identified": _lt(
         "only item of an identified customer within the fee tolerance"
@@ -55,6 +59,10 @@ REASON_LABELS = {
     "fee_round": _lt("the difference is a round amount, as bank charges are"),
     "subset": _lt("several invoices add up to the amount"),
     "subset_referenced": _lt("referenced invoices add up to the amount"),
+    "subset_referenced_more": _lt(
+        "the referenced invoices and other open items of the customer add up to "
+        "the amount"
+    ),
     "subset_unique": _lt("only such combination (%.4f expected by chance)"),
     "subset_oldest": _lt("combination of the customer's oldest items"),
     "subset_named": _lt(

@@ -16,6 +16,7 @@ from . import test_cash_journal_writes
 from . import test_cash_accept
 from . import test_cash_defaults
 from . import test_cash_typing
+from . import test_cash_named_subset
 from . import test_remittance
 from . import test_tours
 from . import test_returns
