@@ -26,6 +26,7 @@
         "views/otc_worklist_views.xml",
         "views/portal_templates.xml",
         "views/sale_portal_templates.xml",
+        "views/portal_return_templates.xml",
         "views/menus.xml",
     ],
     "demo": [

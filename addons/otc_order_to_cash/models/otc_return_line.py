@@ -84,9 +84,11 @@ class OtcReturnLine(models.Model):
     qty_to_credit = fields.Float(
         compute="_compute_qty_to_credit", digits="Product Unit of Measure"
     )
-    delivery_date = fields.Date(compute="_compute_window")
-    return_deadline = fields.Date(compute="_compute_window")
-    outside_window = fields.Boolean(compute="_compute_window")
+    # sudo: the window reads the deliveries and the product's category, which
+    # the customer following its return on the portal may not read itself
+    delivery_date = fields.Date(compute="_compute_window", compute_sudo=True)
+    return_deadline = fields.Date(compute="_compute_window", compute_sudo=True)
+    outside_window = fields.Boolean(compute="_compute_window", compute_sudo=True)
 
     @api.depends("reason_id.goods_back", "product_id.type")
     def _compute_goods_back(self):

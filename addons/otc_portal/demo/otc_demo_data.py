@@ -74,3 +74,35 @@ class OtcDemoData(models.AbstractModel):
                     "source": "portal",
                 }
             )
+
+    @api.model
+    def _create_portal_returns_demo(self):
+        """A portal user for the returns' demo customer (Riverside
+        Outfitters): its returns in several states show on the portal, and
+        its order still has chairs to return."""
+        company = self.env.ref("base.main_company")
+        Partner = self.env["res.partner"]
+        riverside = Partner.search(
+            [("name", "=", "Riverside Outfitters (returns)")], limit=1
+        )
+        if not riverside:
+            return
+        contact = Partner.create(
+            {
+                "name": "Rita River",
+                "parent_id": riverside.id,
+                "email": "riverside.portal@example.com",
+            }
+        )
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": "riverside.portal",
+                "password": "riverside.portal",
+                "partner_id": contact.id,
+                "company_id": company.id,
+                "company_ids": [fields.Command.set(company.ids)],
+                "groups_id": [
+                    fields.Command.set(self.env.ref("base.group_portal").ids)
+                ],
+            }
+        )

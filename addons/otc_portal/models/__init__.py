@@ -6,3 +6,5 @@ from . import otc_payment_request_line
 from . import payment_transaction
 from . import otc_dispute
 from . import otc_promise
+from . import otc_return
+from . import otc_return_line

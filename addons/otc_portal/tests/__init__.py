@@ -7,5 +7,6 @@ from . import test_portal_promise
 from . import test_portal_statement
 from . import test_portal_security
 from . import test_portal_tours
+from . import test_portal_return
 from . import test_odoo_users
 from . import test_access_matrix

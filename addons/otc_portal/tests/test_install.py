@@ -46,6 +46,9 @@ class TestPortalInstall(TransactionCase):
                 "otc.promise",
                 "otc.payment.request",
                 "otc.payment.request.line",
+                "otc.return",
+                "otc.return.line",
+                "otc.return.reason",
             },
         )
         for operation in ("write", "create", "unlink"):

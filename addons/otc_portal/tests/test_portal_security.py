@@ -11,12 +11,26 @@ PORTAL_READABLE = {
     "otc.promise",
     "otc.payment.request",
     "otc.payment.request.line",
+    "otc.return",
+    "otc.return.line",
+    "otc.return.reason",
 }
+# Readable by every portal user (no customer on them).
+SHARED = {"otc.dispute.reason", "otc.return.reason"}
 # Staff-only fields of those models.
 HIDDEN_FIELDS = {
     "otc.dispute": ["owner_id", "resolution_note", "resolved_by_id"],
     "otc.promise": ["note", "collector_id"],
     "otc.payment.request": ["link_url"],
+    "otc.return": [
+        "user_id",
+        "approved_by_id",
+        "return_picking_ids",
+        "credit_note_ids",
+        "refund_payment_ids",
+        "dispute_ids",
+    ],
+    "otc.return.line": ["condition", "salesperson_id", "move_ids", "credit_line_ids"],
 }
 
 
@@ -44,6 +58,26 @@ class TestPortalSecurity(OtcPortalHttpCommon):
             }
         )
         cls.own_request = cls.plan_request({cls.inv_mid.id: None}, source="portal")
+        # a draft return is enough to read it: no delivery needed
+        order = cls.make_order(cls.customer, 100)
+        cls.own_return = cls.env["otc.return"].create(
+            {
+                "sale_order_id": order.id,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sale_line_id": order.order_line.id,
+                            "quantity": 1,
+                            "reason_id": cls.env.ref(
+                                "otc_order_to_cash.otc_return_reason_defective"
+                            ).id,
+                        },
+                    )
+                ],
+            }
+        )
         cls.other_request = cls.plan_request(
             {cls.other_inv.id: None}, customer=cls.other_customer, source="portal"
         )
@@ -133,6 +167,8 @@ class TestPortalSecurity(OtcPortalHttpCommon):
         records = {
             "otc.dispute": self.own_dispute,
             "otc.payment.request": self.own_request,
+            "otc.return": self.own_return,
+            "otc.return.line": self.own_return.line_ids,
         }
         promise = self.env["otc.promise"].create(
             {
@@ -174,7 +210,7 @@ class TestPortalSecurity(OtcPortalHttpCommon):
                         model,
                         "search_read",
                         [[("partner_id", "=", self.other_customer.id)]]
-                        if model in PORTAL_READABLE - {"otc.dispute.reason"}
+                        if model in PORTAL_READABLE - SHARED
                         else [[]],
                         {"fields": ["id"]},
                     ],
@@ -187,7 +223,7 @@ class TestPortalSecurity(OtcPortalHttpCommon):
             ).json()
             with self.subTest(model=model):
                 if model in PORTAL_READABLE:
-                    if model != "otc.dispute.reason":
+                    if model not in SHARED:
                         self.assertEqual(response.get("result"), [], model)
                 else:
                     self.assertIn("error", response, model)
