@@ -802,6 +802,27 @@ class AccountBankStatementLine(models.Model):
             {p.customer_id for _line, p in pairs}
         )
         partners.fetch(["commercial_partner_id"])
+        # what Odoo's early-payment discount check reads of the discounted
+        # invoices (``_otc_settle``): their terms, payment-term items and
+        # those items' partials, once for the batch instead of per item
+        discounted = AML.browse(
+            {aml for _line, p in pairs if p.discount for aml, _amount in p.allocations}
+        ).filtered("discount_date")
+        if discounted:
+            moves = discounted.move_id
+            moves.fetch(
+                [
+                    "currency_id",
+                    "move_type",
+                    "invoice_payment_term_id",
+                    "invoice_date",
+                    "line_ids",
+                ]
+            )
+            moves.invoice_payment_term_id.fetch(["early_discount"])
+            terms = moves.line_ids.sudo()
+            terms.fetch(["display_type", "discount_date"])
+            terms.fetch(["matched_debit_ids", "matched_credit_ids"])
 
     def _otc_validate(self, pairs, strict):
         """Step 1: the proposals that can be applied, with what they write.
@@ -835,6 +856,7 @@ class AccountBankStatementLine(models.Model):
         """
         AML = self.env["account.move.line"]
         reused, to_create, suspense_to_drop = [], [], AML
+        self._otc_no_analytic_models(validated)
         for line, _proposal, line_vals, _plan in validated:
             _liquidity, line_suspense, _other = line._seek_for_lines()
             if len(line_suspense) == 1:
@@ -888,6 +910,27 @@ class AccountBankStatementLine(models.Model):
         # lines (taxes, payment terms) needs resynchronising
         AML.with_context(skip_invoice_sync=True)._reconcile_plan(reconcile_plan)
         return lines
+
+    def _otc_no_analytic_models(self, validated):
+        """Counterparts of companies without analytic distribution models get none.
+
+        What Odoo's ``_compute_analytic_distribution`` finds for such an item
+        (a new entry item has no related distribution): one search for the
+        batch instead of one per write-off, discount or exchange item. Items
+        of a company with models are left to Odoo.
+        """
+        companies = self.browse([line.id for line, *_rest in validated]).company_id
+        models = self.env["account.analytic.distribution.model"].search_fetch(
+            [("company_id", "in", [*companies.ids, False])], ["company_id"]
+        )
+        if any(not model.company_id for model in models):
+            return
+        with_models = models.company_id
+        for line, _proposal, line_vals, _plan in validated:
+            if line.company_id in with_models:
+                continue
+            for vals in line_vals:
+                vals.setdefault("analytic_distribution", False)
 
     def _otc_record(self, validated, lines, origin):
         """Step 3: what was applied, on the candidates, lines and advices.

@@ -122,8 +122,16 @@ class OtcCashSuggestion(models.Model):
         ondelete="cascade",
         index=True,
     )
+    # the line's company, set when the candidate is made: a statement line
+    # never changes company, and a field related to it through the line
+    # made every import search candidates per line (Odoo rewrites each new
+    # line's entry, which touches the line's company)
     company_id = fields.Many2one(
-        related="statement_line_id.company_id", store=True, index=True
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        index=True,
+        readonly=True,
     )
     sequence = fields.Integer(string="Rank", default=1)
     state = fields.Selection(
@@ -161,6 +169,11 @@ class OtcCashSuggestion(models.Model):
     explanation = fields.Char(
         help="Why the line was not reconciled automatically with this candidate."
     )
+
+    @api.depends("statement_line_id")
+    def _compute_company_id(self):
+        for suggestion in self:
+            suggestion.company_id = suggestion.statement_line_id.company_id
 
     @api.depends("reason_data")
     def _compute_reasons(self):

@@ -128,6 +128,42 @@ class TestCashMatching(OtcCashCommon):
         )
         self.assertAlmostEqual(writeoff.debit, 3.50)
 
+    def test_writeoff_item_gets_the_analytic_distribution_odoo_gives_it(self):
+        """Write-off items take Odoo's distribution models (none without one)."""
+        plan = self.env["account.analytic.plan"].create({"name": "Bank costs"})
+        analytic = self.env["account.analytic.account"].create(
+            {"name": "Bank fees", "plan_id": plan.id, "company_id": self.company.id}
+        )
+        first = self.make_invoice(self.rossi, 500.0)
+        line = self.make_line(496.50, label=first.name)
+        self.match(line)
+        self.assert_paid_by(line, first)
+        writeoff = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id == self.writeoff_account
+        )
+        self.assertTrue(writeoff)
+        self.assertFalse(writeoff.analytic_distribution)
+        self.env["account.analytic.distribution.model"].create(
+            {
+                "account_prefix": self.writeoff_account.code,
+                "company_id": self.company.id,
+                "analytic_distribution": {str(analytic.id): 100},
+            }
+        )
+        second = self.make_invoice(self.rossi, 500.0)
+        line = self.make_line(496.50, label=second.name)
+        self.match(line)
+        self.assert_paid_by(line, second)
+        writeoff = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id == self.writeoff_account
+        )
+        self.assertEqual(writeoff.analytic_distribution, {str(analytic.id): 100})
+        # the receivable counterpart carries none
+        receivable = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable"
+        )
+        self.assertFalse(receivable.analytic_distribution)
+
     def test_writeoff_limit(self):
         invoice = self.make_invoice(self.rossi, 5000.0)
         line = self.make_line(4985.0, label=invoice.name)
