@@ -1051,7 +1051,11 @@ class OtcReturn(models.Model):
                     )
                 )
             payments = self.env["account.payment"]
+            amounts = []
             for note in notes:
+                amounts.append(
+                    format_amount(self.env, note.amount_residual, note.currency_id)
+                )
                 payments |= ret._otc_refund_credit_note(note)
             ret._otc_set(
                 {
@@ -1063,10 +1067,7 @@ class OtcReturn(models.Model):
                 self.env._(
                     "Your return %(name)s is refunded: %(amount)s.",
                     name=ret.name,
-                    amount=", ".join(
-                        format_amount(self.env, p.amount, p.currency_id)
-                        for p in payments
-                    ),
+                    amount=", ".join(amounts),
                 )
             )
         return True
@@ -1105,18 +1106,20 @@ class OtcReturn(models.Model):
         tx = self._otc_refund_transaction(note)
         if tx:
             refund_tx = tx._send_refund_request(amount_to_refund=amount)
+            # The refund knows its credit note: its payment settles it whenever
+            # the provider confirms it (payment.transaction._create_payment).
+            refund_tx.sudo().otc_refund_credit_note_id = note
             if refund_tx.state == "done" and not refund_tx.is_post_processed:
                 # Confirmed at once: its payment now rather than at the next
                 # run of the post-processing job, so it settles the credit note.
                 refund_tx._post_process()
             payment = refund_tx.payment_id
             if not payment:
-                # Confirmed later by the provider: its payment is then matched
-                # with the credit note by hand.
                 self.message_post(
                     body=self.env._(
                         "Refund of %(amount)s requested from %(provider)s (%(ref)s); "
-                        "match its payment with the credit note when it is confirmed.",
+                        "its payment settles the credit note when the provider "
+                        "confirms it.",
                         amount=format_amount(self.env, amount, note.currency_id),
                         provider=tx.provider_id.name,
                         ref=refund_tx.reference,
@@ -1131,6 +1134,11 @@ class OtcReturn(models.Model):
                 .create({"payment_date": fields.Date.context_today(self)})
             )
             payment = wizard._create_payments()
+        self._otc_match_refund(note, payment)
+        return payment
+
+    def _otc_match_refund(self, note, payment):
+        """Settle the credit note with the payment refunding it."""
         if payment.move_id:
             open_lines = (note.line_ids | payment.move_id.line_ids).filtered(
                 lambda aml: (
@@ -1144,7 +1152,6 @@ class OtcReturn(models.Model):
             # A payment without journal entry (no outstanding account on the
             # journal) settles the credit note by Odoo 18's payment matching.
             payment.sudo().invoice_ids = [Command.link(note.id)]
-        return payment
 
     # ---------------------------------------------------------------- views
     def action_view_return_pickings(self):

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -73,7 +75,8 @@ class TestReturnRefund(OtcReturnCommon):
         ret.action_done()
         self.assertEqual(ret.state, "done")
 
-    def test_refund_through_demo_provider(self):
+    def paid_online(self, order):
+        """The order's invoice paid with the demo provider, and matched."""
         module = self.env["ir.module.module"]._get("payment_demo")
         if module.state != "installed":
             self.skipTest("payment_demo is not installed")
@@ -88,7 +91,6 @@ class TestReturnRefund(OtcReturnCommon):
                 "journal_id": self.company_data["default_journal_bank"].id,
             }
         )
-        order = self.sell(qty=5)
         invoice = order.invoice_ids
         tx = (
             self.env["payment.transaction"]
@@ -100,7 +102,7 @@ class TestReturnRefund(OtcReturnCommon):
                     "amount": invoice.amount_total,
                     "currency_id": invoice.currency_id.id,
                     "partner_id": self.customer.id,
-                    "reference": "OTC-RETURN-TX",
+                    "reference": f"OTC-RETURN-TX-{order.id}",
                     "invoice_ids": [(6, 0, invoice.ids)],
                 }
             )
@@ -118,6 +120,11 @@ class TestReturnRefund(OtcReturnCommon):
             )
         ).reconcile()
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        return tx
+
+    def test_refund_through_demo_provider(self):
+        order = self.sell(qty=5)
+        tx = self.paid_online(order)
         ret = self.credited_return(order, qty=2)
         ret.with_user(self.clerk).action_refund()
         refund_tx = tx.child_transaction_ids
@@ -128,3 +135,38 @@ class TestReturnRefund(OtcReturnCommon):
         self.assertEqual(ret.refund_payment_ids, refund_tx.payment_id)
         self.assertIn(ret.credit_note_ids.payment_state, ("paid", "in_payment"))
         self.assertEqual(ret.state, "refunded")
+
+    def test_refund_confirmed_later_settles_the_credit_note(self):
+        order = self.sell(qty=5)
+        tx = self.paid_online(order)
+        ret = self.credited_return(order, qty=2)
+        note = ret.credit_note_ids
+        # The provider answers later: the demo provider's immediate answer is
+        # held back while the refund is requested.
+        Transaction = type(self.env["payment.transaction"])
+        with patch.object(Transaction, "_handle_notification_data", lambda *a: None):
+            ret.with_user(self.clerk).action_refund()
+        refund_tx = tx.child_transaction_ids
+        self.assertEqual(refund_tx.operation, "refund")
+        self.assertNotEqual(refund_tx.state, "done")
+        self.assertEqual(refund_tx.otc_refund_credit_note_id, note)
+        self.assertEqual(ret.state, "refunded")
+        self.assertFalse(ret.refund_payment_ids)
+        self.assertEqual(note.payment_state, "not_paid")
+        self.assertAlmostEqual(note.amount_residual, 200)
+
+        refund_tx._handle_notification_data(
+            "demo", {"reference": refund_tx.reference, "simulated_state": "done"}
+        )
+        refund_tx._post_process()
+        self.assertEqual(refund_tx.state, "done")
+        self.assertTrue(refund_tx.payment_id)
+        self.assertEqual(ret.refund_payment_ids, refund_tx.payment_id)
+        self.assertIn(note.payment_state, ("paid", "in_payment"))
+        self.assertTrue(
+            ret.message_ids.filtered(
+                lambda m: (
+                    refund_tx.reference in (m.body or "") and "confirmed" in m.body
+                )
+            )
+        )
