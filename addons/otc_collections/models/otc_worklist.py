@@ -41,6 +41,12 @@ class OtcWorklist(models.Model):
     disputed_amount = fields.Monetary(readonly=True)
     open_promise_count = fields.Integer(string="Open Promises", readonly=True)
     next_promise_date = fields.Date(readonly=True)
+    predicted_date = fields.Date(
+        string="Expected Payment",
+        readonly=True,
+        help="The earliest predicted payment date of the customer's overdue "
+        "invoices (daily payment-date prediction; a promise replaces it).",
+    )
     last_contact_date = fields.Datetime(string="Last Contact", readonly=True)
     next_action_date = fields.Date(string="Next Action", readonly=True)
     next_action_summary = fields.Char(readonly=True)
@@ -103,6 +109,7 @@ class OtcWorklist(models.Model):
         promises = self._promise_figures(company, partner_ids)
         disputes = self._dispute_figures(company, partner_ids)
         contacts = self._contact_figures(partner_ids)
+        predicted = self._prediction_figures(company, partner_ids)
         accounts = [
             priority_engine.Account(
                 customer=pid,
@@ -155,6 +162,7 @@ class OtcWorklist(models.Model):
                 disputes.get(pid, (0, 0.0))[1],
                 promises.get(pid, {}).get("open", 0),
                 promises.get(pid, {}).get("next_date"),
+                predicted.get(pid),
                 contacts.get(pid, (None, None, None))[0],
                 contacts.get(pid, (None, None, None))[1],
                 contacts.get(pid, (None, None, None))[2],
@@ -177,13 +185,13 @@ class OtcWorklist(models.Model):
                         overdue_amount, oldest_overdue_days, avg_days_late,
                         broken_promises, promises, priority, open_dispute_count,
                         disputed_amount, open_promise_count, next_promise_date,
-                        last_contact_date, next_action_date, next_action_summary,
+                        predicted_date, last_contact_date, next_action_date, next_action_summary,
                         refreshed_on, create_uid, create_date, write_uid, write_date)
                     SELECT * FROM unnest(
                         %s::int[], %s::int[], %s::int[], %s::int[], %s::int[],
                         %s::numeric[], %s::int[], %s::float8[], %s::int[], %s::int[],
                         %s::float8[], %s::int[], %s::numeric[], %s::int[], %s::date[],
-                        %s::timestamp[], %s::date[], %s::varchar[], %s::timestamp[],
+                        %s::date[], %s::timestamp[], %s::date[], %s::varchar[], %s::timestamp[],
                         %s::int[], %s::timestamp[], %s::int[], %s::timestamp[])
                     """,
                     *[list(column) for column in zip(*values)],
@@ -240,6 +248,27 @@ class OtcWorklist(models.Model):
             pid: {"made": made, "broken": broken, "open": open_, "next_date": next_date}
             for pid, made, broken, open_, next_date in self.env.cr.fetchall()
         }
+
+    @api.model
+    def _prediction_figures(self, company, partner_ids):
+        """{customer: earliest predicted payment date of its overdue invoices}."""
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, MIN(predicted_date)
+                  FROM otc_payment_prediction
+                 WHERE partner_id = ANY(%s) AND company_id = %s
+                   AND due_date < %s
+                 GROUP BY partner_id
+                """,
+                partner_ids,
+                company.id,
+                fields.Date.context_today(self),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _dispute_figures(self, company, partner_ids):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from odoo.addons.otc_order_to_cash.models.res_partner import INTERNAL_GROUPS
@@ -51,6 +53,55 @@ class ResPartner(models.Model):
         compute="_compute_otc_disputed_amount",
         groups=INTERNAL_GROUPS,
     )
+
+    otc_next_payment_date = fields.Date(
+        string="Next Expected Payment",
+        compute="_compute_otc_payment_outlook",
+        groups="otc_order_to_cash.group_otc_ar_clerk",
+        help="The earliest predicted payment date of the customer's open "
+        "invoices in the current company (daily payment-date prediction).",
+    )
+    otc_expected_30_days = fields.Monetary(
+        string="Expected in 30 Days",
+        compute="_compute_otc_payment_outlook",
+        currency_field="otc_dispute_currency_id",
+        groups="otc_order_to_cash.group_otc_ar_clerk",
+        help="Open amount of the customer's invoices predicted to be paid in "
+        "the next 30 days, in company currency.",
+    )
+
+    @api.depends_context("company")
+    def _compute_otc_payment_outlook(self):
+        # the predictions are the AR team's; the fields carry the group
+        Prediction = self.env["otc.payment.prediction"].sudo()
+        domain = [
+            ("partner_id", "in", self.commercial_partner_id.ids),
+            ("company_id", "=", self.env.company.id),
+        ]
+        horizon = fields.Date.context_today(self) + timedelta(days=30)
+        earliest = dict(
+            Prediction._read_group(domain, ["partner_id"], ["predicted_date:min"])
+        )
+        expected = dict(
+            Prediction._read_group(
+                [*domain, ("predicted_date", "<=", horizon)],
+                ["partner_id"],
+                ["amount_residual_company:sum"],
+            )
+        )
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            partner.otc_next_payment_date = earliest.get(commercial, False)
+            partner.otc_expected_30_days = expected.get(commercial, 0.0)
+
+    def action_otc_open_predictions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "otc_collections.action_otc_payment_prediction"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
 
     @api.depends_context("company")
     def _compute_otc_disputed_amount(self):

@@ -134,3 +134,31 @@ class TestPaymentPrediction(OtcCreditCommon):
         self.fresh.with_user(biller).read(["name", "amount_residual"])
         with self.assertRaises(AccessError):
             self.fresh.with_user(biller).read(["otc_predicted_date"])
+
+    def test_customer_and_worklist_show_the_prediction(self):
+        self._predictions()
+        # the promise (in 9 days) is the next expected payment; the fresh and
+        # the disputed invoices are expected after 30 days
+        partner = self.customer.with_user(self.clerk).with_company(self.company)
+        self.assertEqual(partner.otc_next_payment_date, self.today + timedelta(days=9))
+        self.assertAlmostEqual(partner.otc_expected_30_days, 400.0)
+        action = partner.action_otc_open_predictions()
+        self.assertEqual(
+            self.env["otc.payment.prediction"].search(action["domain"]).move_id,
+            self.fresh | self.promised | self.disputed,
+        )
+        # the worklist line of the customer: its overdue invoice is the
+        # promised one, expected on the promised date
+        Worklist = self.env["otc.worklist"]
+        Worklist._refresh_company(self.company)
+        line = Worklist.search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("company_id", "=", self.company.id),
+            ]
+        )
+        self.assertEqual(line.predicted_date, self.today + timedelta(days=9))
+        # a salesperson reads the customer as before, not the outlook
+        self.customer.with_user(self.salesman).read(["name"])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.salesman).read(["otc_next_payment_date"])
