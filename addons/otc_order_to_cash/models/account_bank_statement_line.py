@@ -612,7 +612,8 @@ class AccountBankStatementLine(models.Model):
         Suggestion.search(
             [("statement_line_id", "in", list(states)), ("state", "=", "proposed")]
         ).unlink()
-        Suggestion.create(
+        # hundreds per batch, plain values: inserted like the applied ones
+        Suggestion._otc_insert(
             [
                 dict(
                     line._otc_suggestion_vals(proposal, rank, "proposed"),
@@ -621,6 +622,7 @@ class AccountBankStatementLine(models.Model):
                 for line, proposal, rank, note in suggestions
             ]
         )
+        self.invalidate_recordset(["otc_suggestion_ids"])
         for note, ids in notes.items():
             self.browse(ids)._otc_write_match({"otc_match_note": note})
         by_state = {}
