@@ -1,3 +1,4 @@
+from . import account_partial_reconcile
 from . import res_company
 from . import res_config_settings
 from . import otc_dispute_reason

@@ -165,23 +165,22 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return self.env.cr.fetchone()
 
-    def _otc_sales_by_month(self, date_from, date_to):
+    def _otc_daily_sales(self, date_from, date_to):
         """Credit sales (receivable side of posted customer invoices and credit
-        notes, taxes included like the receivables) per month, newest first,
-        as ``(sales, days)`` with ``days`` the days of that month inside the
-        range."""
+        notes, taxes included like the receivables) per day between the
+        dates: ``{date: amount}``, one grouped query the months are cut from."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT date_trunc('month', aml.date)::date AS month, SUM(aml.balance)
+                SELECT aml.date, SUM(aml.balance)
                   FROM account_move_line aml
                   JOIN account_move m ON m.id = aml.move_id
-                  JOIN account_account acc ON acc.id = aml.account_id
                   JOIN res_partner p ON p.id = aml.partner_id
                   JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
                  WHERE aml.company_id = %(company)s
                    AND aml.parent_state = 'posted'
-                   AND acc.account_type = 'asset_receivable'
+                   AND aml.account_id IN (SELECT id FROM account_account
+                                           WHERE account_type = 'asset_receivable')
                    AND m.move_type IN ('out_invoice', 'out_refund')
                    AND aml.date BETWEEN %(date_from)s AND %(date_to)s
                    AND %(partners)s
@@ -193,13 +192,23 @@ class OtcReceivableKpi(models.TransientModel):
                 partners=self._otc_partner_filter(),
             )
         )
-        sales = dict(self.env.cr.fetchall())
+        return dict(self.env.cr.fetchall())
+
+    def _otc_sales_by_month(self, date_from, date_to, daily=None):
+        """Credit sales per month, newest first, as ``(sales, days)`` with
+        ``days`` the days of that month inside the range. ``daily``: the
+        :meth:`_otc_daily_sales` of a range covering this one (read when not
+        given)."""
+        if daily is None:
+            daily = self._otc_daily_sales(date_from, date_to)
         months = []
         cursor = date_to.replace(day=1)
         end = date_to
         while end >= date_from:
             start = max(cursor, date_from)
-            months.append((sales.get(cursor, 0.0), (end - start).days + 1))
+            days = (end - start).days + 1
+            sales = sum(daily.get(start + timedelta(days=i), 0.0) for i in range(days))
+            months.append((sales, days))
             end = cursor - timedelta(days=1)
             cursor = end.replace(day=1)
         return months
@@ -223,15 +232,16 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return kpi_engine.pattern_from_sums(*self.env.cr.fetchone())
 
-    def _otc_period(self, date_from, date_to):
-        """The engine's :class:`PeriodKpis` and the figures behind them."""
+    def _otc_period(self, date_from, date_to, daily=None):
+        """The engine's :class:`PeriodKpis` and the figures behind them
+        (``daily``: the credit sales per day, when already read)."""
         opening, _current = self._otc_open_totals(date_from - timedelta(days=1))
         closing, closing_current = self._otc_open_totals(date_to)
-        months = self._otc_sales_by_month(
-            date_from.replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1),
-            date_to,
-        )
-        in_period = self._otc_sales_by_month(date_from, date_to)
+        first = date_from.replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1)
+        if daily is None:
+            daily = self._otc_daily_sales(first, date_to)
+        months = self._otc_sales_by_month(first, date_to, daily)
+        in_period = self._otc_sales_by_month(date_from, date_to, daily)
         figures = kpi_engine.PeriodFigures(
             date_from=date_from,
             date_to=date_to,
@@ -492,15 +502,34 @@ class OtcReceivableKpi(models.TransientModel):
         )
 
     # ------------------------------------------------------------ actions
+    def _otc_sales_window(self, months=12):
+        """First day of the credit sales the KPIs of the period, of the
+        previous period (each with its count-back year) and the ``months``
+        month-ends of the trend read."""
+        length = self.date_to - self.date_from
+        prev_from = self.date_from - timedelta(days=1) - length
+        return min(
+            prev_from.replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1),
+            self.date_to.replace(day=1)
+            - relativedelta(months=months + COUNTBACK_MONTHS - 1),
+        )
+
     def action_compute(self):
         self.ensure_one()
+        return self._otc_compute()
+
+    def _otc_compute(self, daily=None):
+        """Compute and write the KPIs; ``daily``: credit sales per day from
+        :meth:`_otc_sales_window` on (read here when not given)."""
         # the figures are read in SQL: journal items, reconciliations, but also
         # customers' filters, disputes, promises and reminders just written
         self.env.flush_all()
-        figures, kpis = self._otc_period(self.date_from, self.date_to)
+        if daily is None:
+            daily = self._otc_daily_sales(self._otc_sales_window(0), self.date_to)
+        figures, kpis = self._otc_period(self.date_from, self.date_to, daily)
         length = self.date_to - self.date_from
         prev_to = self.date_from - timedelta(days=1)
-        _prev_figures, previous = self._otc_period(prev_to - length, prev_to)
+        _prev_figures, previous = self._otc_period(prev_to - length, prev_to, daily)
         pattern = self._otc_payment_sums(self.date_from, self.date_to)
         ratios = self._otc_ratios(self.date_from, self.date_to)
         returns_credited = ratios.pop("returns_credited")
@@ -684,7 +713,7 @@ class OtcReceivableKpi(models.TransientModel):
         ]
         return aging, top
 
-    def _otc_month_end_kpis(self, months=12):
+    def _otc_month_end_kpis(self, months=12, daily=None):
         """The headline KPIs of each of the last ``months`` months (ending at
         the month-end on or before ``date_to``), from the stored snapshots:
         the month's opening is the previous month-end's snapshot, its closing
@@ -715,6 +744,7 @@ class OtcReceivableKpi(models.TransientModel):
         sales = self._otc_sales_by_month(
             ends[1].replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1),
             ends[-1],
+            daily,
         )
         trend = []
         for i, end in enumerate(ends[1:], start=1):
@@ -920,7 +950,10 @@ class OtcReceivableKpi(models.TransientModel):
             else vals["date_to"] - relativedelta(months=3)
         )
         report = self.create(vals)
-        report.action_compute()
+        # one read of the credit sales per day for the period, the previous
+        # one and the 12 month-ends of the sparklines
+        daily = report._otc_daily_sales(report._otc_sales_window(), report.date_to)
+        report._otc_compute(daily)
         aging, top = report._otc_by_bucket_and_customer()
         worsening = report._otc_worsening()
         names = dict(
@@ -950,7 +983,7 @@ class OtcReceivableKpi(models.TransientModel):
             ("days_late", report.days_late, None, "days"),
         ]
         undefined = set((report.undefined or "").split("; "))
-        trend = report._otc_month_end_kpis()
+        trend = report._otc_month_end_kpis(daily=daily)
         is_ar = self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk")
         return {
             "company_id": report.company_id.id,

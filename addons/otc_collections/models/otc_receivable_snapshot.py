@@ -18,52 +18,61 @@ def open_receivables_sql(company_id, as_of, bounds, partner_filter=None):
     """Receivables open at the end of ``as_of`` per customer and aging bucket.
 
     What was open on a past date is rebuilt from the journal items and their
-    reconciliations: a posted receivable item dated on or before ``as_of``,
-    minus the partial reconciliations made by then (``max_date``, the later
-    of the two items' dates, is when a reconciliation took effect). Rows:
-    ``(partner_id, bucket, amount, current_amount)`` with ``bucket`` the
-    index of the aging bucket (``bisect_left`` on the bounds: the number of
-    bounds below the age, as ``engine/aging.py`` does) and ``current_amount``
-    the part not yet due. ``partner_filter`` (an ``SQL`` condition on the
-    commercial partner ``cp``) narrows the customers.
+    reconciliations: a posted receivable item dated on or before ``as_of``
+    is open by its balance minus the partial reconciliations made by then
+    (``max_date``, the later of the two items' dates, is when a
+    reconciliation took effect). Since Odoo keeps ``amount_residual`` = the
+    balance minus ALL its reconciliations, that is its residual today plus
+    the reconciliations made after ``as_of``: the query reads the items open
+    today (Odoo's index of unreconciled items) and the reconciliations after
+    ``as_of`` (index on ``max_date``) instead of every item ever booked.
+    Rows: ``(partner_id, bucket, amount, current_amount)`` with ``bucket``
+    the index of the aging bucket (``bisect_left`` on the bounds: the number
+    of bounds below the age, as ``engine/aging.py`` does) and
+    ``current_amount`` the part not yet due. ``partner_filter`` (an ``SQL``
+    condition on the commercial partner ``cp``) narrows the customers.
     """
     return SQL(
         """
-        WITH items AS (
-            SELECT aml.id,
-                   cp.id AS partner_id,
-                   %(as_of)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
-                   aml.balance
+        WITH receivable AS (
+            SELECT id FROM account_account WHERE account_type = 'asset_receivable'
+        ), parts AS (
+            SELECT aml.id, aml.amount_residual AS amount
               FROM account_move_line aml
-              JOIN account_account acc ON acc.id = aml.account_id
-              JOIN res_partner p ON p.id = aml.partner_id
-              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
              WHERE aml.company_id = %(company)s
-               AND %(partner_filter)s
+               AND aml.account_id IN (SELECT id FROM receivable)
+               AND aml.reconciled IS NOT TRUE
                AND aml.parent_state = 'posted'
-               AND acc.account_type = 'asset_receivable'
                AND aml.date <= %(as_of)s
-        ), settled AS (
-            SELECT apr.debit_move_id AS line_id, apr.amount
+            UNION ALL
+            SELECT apr.debit_move_id, apr.amount
               FROM account_partial_reconcile apr
-             WHERE apr.company_id = %(company)s AND apr.max_date <= %(as_of)s
+             WHERE apr.company_id = %(company)s AND apr.max_date > %(as_of)s
             UNION ALL
             SELECT apr.credit_move_id, -apr.amount
               FROM account_partial_reconcile apr
-             WHERE apr.company_id = %(company)s AND apr.max_date <= %(as_of)s
-        ), settled_per_item AS (
-            SELECT line_id, SUM(amount) AS amount FROM settled GROUP BY line_id
+             WHERE apr.company_id = %(company)s AND apr.max_date > %(as_of)s
+        ), per_item AS (
+            SELECT id, SUM(amount) AS amount FROM parts GROUP BY id
         ), open_items AS (
-            SELECT i.partner_id, i.age, i.balance - COALESCE(s.amount, 0.0) AS amount
-              FROM items i
-         LEFT JOIN settled_per_item s ON s.line_id = i.id
+            SELECT cp.id AS partner_id,
+                   %(as_of)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
+                   i.amount
+              FROM per_item i
+              JOIN account_move_line aml ON aml.id = i.id
+              JOIN res_partner p ON p.id = aml.partner_id
+              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+             WHERE i.amount <> 0
+               AND aml.account_id IN (SELECT id FROM receivable)
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(as_of)s
+               AND %(partner_filter)s
         )
         SELECT partner_id,
                (SELECT COUNT(*) FROM unnest(%(bounds)s::int[]) b WHERE age > b)::int AS bucket,
                SUM(amount) AS amount,
                COALESCE(SUM(amount) FILTER (WHERE age <= 0), 0.0) AS current_amount
           FROM open_items
-         WHERE amount <> 0
       GROUP BY 1, 2
         """,
         company=company_id,
