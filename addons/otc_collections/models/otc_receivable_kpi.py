@@ -9,7 +9,11 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import kpi as kpi_engine
-from .otc_receivable_snapshot import open_receivables_sql, paid_invoice_parts_sql
+from .otc_receivable_snapshot import (
+    open_receivables_sql,
+    paid_invoice_parts_sql,
+    receivable_account_ids,
+)
 
 #: months of sales the count-back DSO may count back over
 COUNTBACK_MONTHS = 12
@@ -159,7 +163,11 @@ class OtcReceivableKpi(models.TransientModel):
                 "SELECT COALESCE(SUM(o.amount), 0), COALESCE(SUM(o.current_amount), 0)"
                 " FROM (%s) o",
                 open_receivables_sql(
-                    self.company_id.id, as_of, bounds, self._otc_partner_filter()
+                    self.company_id.id,
+                    as_of,
+                    bounds,
+                    receivable_account_ids(self.env),
+                    self._otc_partner_filter(),
                 ),
             )
         )
@@ -179,14 +187,14 @@ class OtcReceivableKpi(models.TransientModel):
                   JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
                  WHERE aml.company_id = %(company)s
                    AND aml.parent_state = 'posted'
-                   AND aml.account_id IN (SELECT id FROM account_account
-                                           WHERE account_type = 'asset_receivable')
+                   AND aml.account_id = ANY(%(accounts)s)
                    AND m.move_type IN ('out_invoice', 'out_refund')
                    AND aml.date BETWEEN %(date_from)s AND %(date_to)s
                    AND %(partners)s
               GROUP BY 1
                 """,
                 company=self.company_id.id,
+                accounts=receivable_account_ids(self.env),
                 date_from=date_from,
                 date_to=date_to,
                 partners=self._otc_partner_filter(),
@@ -679,7 +687,11 @@ class OtcReceivableKpi(models.TransientModel):
         """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
         bounds = self.company_id._otc_aging_bounds()
         open_sql = open_receivables_sql(
-            self.company_id.id, self.date_to, bounds, self._otc_partner_filter()
+            self.company_id.id,
+            self.date_to,
+            bounds,
+            receivable_account_ids(self.env),
+            self._otc_partner_filter(),
         )
         self.env.cr.execute(
             SQL("SELECT o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1", open_sql)
