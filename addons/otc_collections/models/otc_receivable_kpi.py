@@ -155,20 +155,56 @@ class OtcReceivableKpi(models.TransientModel):
             )
         return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
 
+    def _otc_open_sql(self, as_of):
+        """Receivables open at the end of ``as_of`` per customer and bucket
+        (``partner_id, bucket, amount, current_amount``), filtered.
+
+        A past date with a stored snapshot reads it (what the snapshot
+        recorded, a few hundred rows per customer bucket instead of
+        replaying the ledger; the not-yet-due part is bucket 0 when the
+        first bound is 0); today and dates without one are rebuilt from
+        the journal items (``open_receivables_sql``)."""
+        bounds = self.company_id._otc_aging_bounds()
+        today = fields.Date.context_today(self)
+        if as_of < today and bounds[0] == 0:
+            self.env["otc.receivable.snapshot"].flush_model()
+            self.env.cr.execute(
+                SQL(
+                    "SELECT 1 FROM otc_receivable_snapshot"
+                    " WHERE company_id = %s AND snapshot_date = %s LIMIT 1",
+                    self.company_id.id,
+                    as_of,
+                )
+            )
+            if self.env.cr.fetchone():
+                return SQL(
+                    """
+                    SELECT s.partner_id, s.bucket, s.amount,
+                           CASE WHEN s.bucket = 0 THEN s.amount ELSE 0.0 END
+                               AS current_amount
+                      FROM otc_receivable_snapshot s
+                      JOIN res_partner cp ON cp.id = s.partner_id
+                     WHERE s.company_id = %s AND s.snapshot_date = %s AND %s
+                    """,
+                    self.company_id.id,
+                    as_of,
+                    self._otc_partner_filter(),
+                )
+        return open_receivables_sql(
+            self.company_id.id,
+            as_of,
+            bounds,
+            receivable_account_ids(self.env),
+            self._otc_partner_filter(),
+        )
+
     def _otc_open_totals(self, as_of):
         """(total, not yet due) receivables open at the end of ``as_of``."""
-        bounds = self.company_id._otc_aging_bounds()
         self.env.cr.execute(
             SQL(
                 "SELECT COALESCE(SUM(o.amount), 0), COALESCE(SUM(o.current_amount), 0)"
                 " FROM (%s) o",
-                open_receivables_sql(
-                    self.company_id.id,
-                    as_of,
-                    bounds,
-                    receivable_account_ids(self.env),
-                    self._otc_partner_filter(),
-                ),
+                self._otc_open_sql(as_of),
             )
         )
         return self.env.cr.fetchone()
@@ -686,13 +722,7 @@ class OtcReceivableKpi(models.TransientModel):
     def _otc_by_bucket_and_customer(self):
         """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
         bounds = self.company_id._otc_aging_bounds()
-        open_sql = open_receivables_sql(
-            self.company_id.id,
-            self.date_to,
-            bounds,
-            receivable_account_ids(self.env),
-            self._otc_partner_filter(),
-        )
+        open_sql = self._otc_open_sql(self.date_to)
         self.env.cr.execute(
             SQL("SELECT o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1", open_sql)
         )

@@ -35,55 +35,58 @@ def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=Non
     balance minus ALL its reconciliations, that is its residual today plus
     the reconciliations made after ``as_of``: the query reads the items open
     today (Odoo's index of unreconciled items) and the reconciliations after
-    ``as_of`` (index on ``max_date``) instead of every item ever booked.
-    Rows: ``(partner_id, bucket, amount, current_amount)`` with ``bucket``
+    ``as_of`` (index on ``max_date``) instead of every item ever booked,
+    and sums what each adds per customer and bucket (a customer's bucket
+    whose items cancel out is left out). Rows: ``(partner_id, bucket, amount, current_amount)`` with ``bucket``
     the index of the aging bucket (``bisect_left`` on the bounds: the number
     of bounds below the age, as ``engine/aging.py`` does) and
-    ``current_amount`` the part not yet due. ``partner_filter`` (an ``SQL``
-    condition on the commercial partner ``cp``) narrows the customers.
+    ``current_amount`` the part not yet due. ``accounts``:
+    :func:`receivable_account_ids`; ``partner_filter`` (an ``SQL`` condition
+    on the commercial partner ``cp``) narrows the customers.
     """
     return SQL(
         """
-        WITH receivable AS (
-            SELECT id FROM account_account WHERE account_type = 'asset_receivable'
-        ), parts AS (
-            SELECT aml.id, aml.amount_residual AS amount
+        WITH parts AS (
+            SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date) AS due,
+                   aml.amount_residual AS amount
               FROM account_move_line aml
              WHERE aml.company_id = %(company)s
                AND aml.account_id = ANY(%(accounts)s)
                AND aml.reconciled IS NOT TRUE
                AND aml.parent_state = 'posted'
                AND aml.date <= %(as_of)s
+               AND aml.amount_residual <> 0
             UNION ALL
-            SELECT apr.debit_move_id, apr.amount
+            SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date), apr.amount
               FROM account_partial_reconcile apr
+              JOIN account_move_line aml ON aml.id = apr.debit_move_id
              WHERE apr.company_id = %(company)s AND apr.max_date > %(as_of)s
-            UNION ALL
-            SELECT apr.credit_move_id, -apr.amount
-              FROM account_partial_reconcile apr
-             WHERE apr.company_id = %(company)s AND apr.max_date > %(as_of)s
-        ), per_item AS (
-            SELECT id, SUM(amount) AS amount FROM parts GROUP BY id
-        ), open_items AS (
-            SELECT cp.id AS partner_id,
-                   %(as_of)s::date - COALESCE(aml.date_maturity, aml.date) AS age,
-                   i.amount
-              FROM per_item i
-              JOIN account_move_line aml ON aml.id = i.id
-              JOIN res_partner p ON p.id = aml.partner_id
-              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-             WHERE i.amount <> 0
                AND aml.account_id = ANY(%(accounts)s)
                AND aml.parent_state = 'posted'
                AND aml.date <= %(as_of)s
-               AND %(partner_filter)s
+            UNION ALL
+            SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date), -apr.amount
+              FROM account_partial_reconcile apr
+              JOIN account_move_line aml ON aml.id = apr.credit_move_id
+             WHERE apr.company_id = %(company)s AND apr.max_date > %(as_of)s
+               AND aml.account_id = ANY(%(accounts)s)
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(as_of)s
+        ), open_items AS (
+            SELECT cp.id AS partner_id, %(as_of)s::date - i.due AS age, i.amount
+              FROM parts i
+              JOIN res_partner p ON p.id = i.partner_id
+              JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+             WHERE %(partner_filter)s
         )
         SELECT partner_id,
-               (SELECT COUNT(*) FROM unnest(%(bounds)s::int[]) b WHERE age > b)::int AS bucket,
+               -- the number of bounds below the age (bounds ascending)
+               width_bucket(age - 1, %(bounds)s::int[]) AS bucket,
                SUM(amount) AS amount,
                COALESCE(SUM(amount) FILTER (WHERE age <= 0), 0.0) AS current_amount
           FROM open_items
       GROUP BY 1, 2
+        HAVING SUM(amount) <> 0
         """,
         company=company_id,
         as_of=as_of,

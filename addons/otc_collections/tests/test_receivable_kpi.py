@@ -571,3 +571,19 @@ class TestReceivableKpi(OtcCreditCommon):
             self.assertNotIn(self.customer, records, name)
         with self.assertRaises(UserError):
             Kpi.otc_dashboard_data(filters={"colour": 1})
+
+    def test_past_dates_read_the_snapshots(self):
+        plain = self._kpis()
+        Snapshot = self.env["otc.receivable.snapshot"]
+        Snapshot._otc_take(self.company, date(2025, 1, 31))
+        Snapshot._otc_take(self.company, date(2025, 3, 31))
+        stored = self._kpis()
+        for name in ("opening_ar", "closing_ar", "closing_current_ar", "dso", "cei"):
+            self.assertAlmostEqual(stored[name], plain[name], msg=name)
+        # the stored rows are what a past date reads
+        self.env.cr.execute(
+            "UPDATE otc_receivable_snapshot SET amount = amount * 2"
+            " WHERE snapshot_date = '2025-03-31'"
+        )
+        self.env["otc.receivable.snapshot"].invalidate_model()
+        self.assertAlmostEqual(self._kpis().closing_ar, 2 * plain.closing_ar)
