@@ -685,12 +685,23 @@ class AccountBankStatementLine(models.Model):
         """Best-candidate summary shown in the review list (one read, one write)."""
         if not self:
             return
-        best = {}
-        for suggestion in self.env["otc.cash.suggestion"].search(
-            [("statement_line_id", "in", self.ids), ("state", "=", "proposed")],
-            order="statement_line_id, sequence, id",
-        ):
-            best.setdefault(suggestion.statement_line_id.id, suggestion)
+        Suggestion = self.env["otc.cash.suggestion"]
+        Suggestion.flush_model(["statement_line_id", "state", "sequence"])
+        # the best candidate of each line only: its documents are read for
+        # these, not for every candidate of the batch
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (statement_line_id) statement_line_id, id
+                  FROM otc_cash_suggestion
+                 WHERE statement_line_id = ANY(%s) AND state = 'proposed'
+                 ORDER BY statement_line_id, sequence, id
+                """,
+                self.ids,
+            )
+        )
+        bests = Suggestion.browse([suggestion_id for _line_id, suggestion_id in rows])
+        best = dict(zip((line_id for line_id, _s in rows), bests, strict=True))
         self.flush_recordset(["otc_score", "otc_suggested_partner_id", "otc_summary"])
         rows = SQL(", ").join(
             SQL(

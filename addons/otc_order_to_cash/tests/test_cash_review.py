@@ -36,6 +36,14 @@ class TestCashReview(OtcCashCommon):
         self.assertEqual(candidate.state, "applied")
         self.assertFalse(line.otc_suggestion_ids, "other candidates are settled")
 
+    def test_best_candidate_summary(self):
+        line = self.ambiguous_line()
+        best = line.otc_suggestion_ids.sorted(lambda s: (s.sequence, s.id))[0]
+        self.assertEqual(line.otc_score, best.score)
+        self.assertEqual(line.otc_suggested_partner_id, best.partner_id)
+        self.assertEqual(line.otc_summary, best.document_names)
+        self.assertIn(line.otc_summary, (self.inv_a.name, self.inv_b.name))
+
     def test_reject_then_no_match(self):
         line = self.ambiguous_line()
         line.otc_suggestion_ids[0].action_reject()
