@@ -1,5 +1,8 @@
+import importlib.util
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.misc import file_path
 
 from ..hooks import post_init_hook
 from .common import OtcCreditCommon
@@ -70,6 +73,23 @@ class TestCashDefaults(OtcCreditCommon):
         self.company.otc_cash_writeoff_account_id = other
         post_init_hook(self.env)
         self.assertEqual(self.company.otc_cash_writeoff_account_id, other)
+
+    def test_upgrade_sets_the_default_too(self):
+        # a database that had the suite before the default existed: the
+        # migration of 18.0.1.1.0 fills the empty account, keeps a chosen one
+        path = file_path("otc_order_to_cash/migrations/18.0.1.1.0/post-migration.py")
+        spec = importlib.util.spec_from_file_location("otc_migration_1_1", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.company.otc_cash_writeoff_account_id = False
+        migration.migrate(self.env.cr, None)  # a fresh install: nothing to do
+        self.assertFalse(self.company.otc_cash_writeoff_account_id)
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.company.otc_cash_writeoff_account_id,
+            self.bank_fee_account(self.company),
+        )
 
     def test_chart_without_bank_fee_account_gets_one(self):
         fees = self.bank_fee_account(self.company)
