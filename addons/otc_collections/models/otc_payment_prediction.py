@@ -7,7 +7,7 @@ from odoo.tools import SQL
 from odoo.addons.otc_order_to_cash.tools.batch import run_batches
 
 from ..engine import prediction as prediction_engine
-from .otc_receivable_snapshot import paid_invoice_parts_sql
+from .otc_receivable_snapshot import paid_invoice_parts_sql, receivable_account_ids
 
 #: how far back the payment history used for the patterns goes
 HISTORY_DAYS = 730
@@ -82,7 +82,10 @@ class OtcPaymentPrediction(models.Model):
                 "SELECT cp.id, cp.country_id, apr.amount,"
                 " COALESCE(aml.date_maturity, aml.date), apr.max_date %s",
                 paid_invoice_parts_sql(
-                    company.id, as_of - timedelta(days=HISTORY_DAYS), as_of
+                    company.id,
+                    as_of - timedelta(days=HISTORY_DAYS),
+                    as_of,
+                    receivable_account_ids(self.env),
                 ),
             )
         )

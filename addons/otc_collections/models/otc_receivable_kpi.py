@@ -270,7 +270,11 @@ class OtcReceivableKpi(models.TransientModel):
                 %s
                 """,
                 paid_invoice_parts_sql(
-                    self.company_id.id, date_from, date_to, self._otc_partner_filter()
+                    self.company_id.id,
+                    date_from,
+                    date_to,
+                    receivable_account_ids(self.env),
+                    self._otc_partner_filter(),
                 ),
             )
         )
@@ -852,6 +856,7 @@ class OtcReceivableKpi(models.TransientModel):
                     self.company_id.id,
                     self.date_to - relativedelta(months=6) + timedelta(days=1),
                     self.date_to,
+                    receivable_account_ids(self.env),
                     self._otc_partner_filter(),
                 ),
                 limit=limit,
@@ -907,7 +912,10 @@ class OtcReceivableKpi(models.TransientModel):
                 company_key=str(self.company_id.id),
                 company=self.company_id.id,
                 parts=paid_invoice_parts_sql(
-                    self.company_id.id, self.date_from, self.date_to
+                    self.company_id.id,
+                    self.date_from,
+                    self.date_to,
+                    receivable_account_ids(self.env),
                 ),
                 date_from=self.date_from,
                 date_to=self.date_to,

@@ -96,29 +96,33 @@ def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=Non
     )
 
 
-def paid_invoice_parts_sql(company_id, date_from, date_to, partner_filter=None):
+def paid_invoice_parts_sql(
+    company_id, date_from, date_to, accounts, partner_filter=None
+):
     """``FROM ... WHERE ...`` of the customer-invoice parts reconciled between
     ``date_from`` and ``date_to`` (inclusive): one row per partial
     reconciliation ``apr`` of an invoice's receivable item ``aml`` (move
     ``m``, commercial partner ``cp``). Days to pay, days late, what a collector
-    collected and the payment history of the predictions all read from it."""
+    collected and the payment history of the predictions all read from it.
+    ``accounts``: :func:`receivable_account_ids` (as a list, the planner
+    starts from the period's reconciliations, not from every item)."""
     return SQL(
         """
           FROM account_partial_reconcile apr
           JOIN account_move_line aml ON aml.id = apr.debit_move_id
           JOIN account_move m ON m.id = aml.move_id
-          JOIN account_account acc ON acc.id = aml.account_id
           JOIN res_partner p ON p.id = aml.partner_id
           JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
          WHERE apr.company_id = %(company)s
            AND m.move_type = 'out_invoice'
-           AND acc.account_type = 'asset_receivable'
+           AND aml.account_id = ANY(%(accounts)s)
            AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
            AND %(partners)s
         """,
         company=company_id,
         date_from=date_from,
         date_to=date_to,
+        accounts=list(accounts),
         partners=partner_filter or SQL("TRUE"),
     )
 
