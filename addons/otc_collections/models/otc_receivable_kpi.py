@@ -1,4 +1,5 @@
 import io
+from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -726,26 +727,29 @@ class OtcReceivableKpi(models.TransientModel):
     def _otc_by_bucket_and_customer(self):
         """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
         bounds = self.company_id._otc_aging_bounds()
-        open_sql = self._otc_open_sql(self.date_to)
-        self.env.cr.execute(
-            SQL("SELECT o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1", open_sql)
-        )
-        per_bucket = dict(self.env.cr.fetchall())
+        # one read of what was open (rebuilding it from the ledger is the
+        # costly part), the totals per bucket and per customer summed here
         self.env.cr.execute(
             SQL(
-                """
-                SELECT o.partner_id, SUM(o.amount) FILTER (WHERE o.bucket > 0) AS overdue,
-                       SUM(o.amount)
-                  FROM (%s) o
-              GROUP BY 1
-                HAVING SUM(o.amount) FILTER (WHERE o.bucket > 0) > 0
-              ORDER BY 2 DESC
-                 LIMIT 10
-                """,
-                open_sql,
+                "SELECT o.partner_id, o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1, 2",
+                self._otc_open_sql(self.date_to),
             )
         )
-        top = self.env.cr.fetchall()
+        per_bucket = defaultdict(float)
+        per_partner = defaultdict(lambda: [0.0, 0.0])  # overdue, total
+        for partner_id, bucket, amount in self.env.cr.fetchall():
+            per_bucket[bucket] += amount
+            per_partner[partner_id][1] += amount
+            if bucket > 0:
+                per_partner[partner_id][0] += amount
+        top = sorted(
+            (
+                (partner_id, overdue, total)
+                for partner_id, (overdue, total) in per_partner.items()
+                if overdue > 0
+            ),
+            key=lambda row: (-row[1], row[0]),
+        )[:10]
         buckets = aging_engine.buckets(bounds)
         aging = [
             {
