@@ -23,6 +23,7 @@ from . import product_category
 from . import otc_return_reason
 from . import otc_return
 from . import otc_return_line
+from . import otc_return_analysis
 from . import stock_move
 from . import stock_picking
 from . import account_move

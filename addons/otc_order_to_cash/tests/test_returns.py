@@ -496,6 +496,45 @@ class TestReturnFlow(OtcReturnCommon):
         self.assertEqual(group["qty_received"], 2)
         self.assertAlmostEqual(group["amount_credited"], 200, msg="before the fee")
 
+    def test_return_rate_against_deliveries(self):
+        # 5 delivered, 2 asked back and received (the order line now shows 3
+        # delivered): the rate is 40 %, per product, customer and month
+        order = self.sell(qty=5)
+        ret = self.new_return(order, qty=2, reason=self.reason_not_needed)
+        ret.action_request()
+        ret.with_user(self.clerk).action_approve()
+        self.receive(ret)
+        ret.with_user(self.clerk).action_credit()
+        self.assertEqual(order.order_line.qty_delivered, 3)
+        Analysis = self.env["otc.return.analysis"].with_user(self.clerk)
+        domain = [("product_id", "=", self.goods.id)]
+        for groupby in ("product_id", "partner_id", "salesperson_id", "date:month"):
+            [(_key, delivered, returned, rate, credited)] = Analysis._read_group(
+                domain,
+                [groupby],
+                [
+                    "qty_delivered:sum",
+                    "qty_returned:sum",
+                    "return_rate:sum",
+                    "amount_credited:sum",
+                ],
+            )
+            self.assertEqual((delivered, returned), (5, 2), groupby)
+            self.assertAlmostEqual(float(rate), 40.0, msg=groupby)
+            self.assertAlmostEqual(credited, 200)
+        # by reason: what came back for it (deliveries have no reason)
+        by_reason = dict(
+            Analysis._read_group(domain, ["reason_id"], ["qty_returned:sum"])
+        )
+        self.assertEqual(by_reason[self.reason_not_needed], 2)
+        # the pivot view reads it the same way
+        groups = Analysis.read_group(
+            domain, ["return_rate:sum"], ["product_id"], lazy=False
+        )
+        self.assertAlmostEqual(float(groups[0]["return_rate"]), 40.0)
+        with self.assertRaises(AccessError):
+            self.env["otc.return.analysis"].with_user(self.salesman).search([])
+
     def test_buttons_on_delivery_and_invoice(self):
         order = self.sell(qty=5)
         action = order.picking_ids.with_user(self.salesman).action_otc_create_return()

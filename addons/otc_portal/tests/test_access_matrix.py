@@ -48,6 +48,7 @@ ACCESS = {
     "otc.remittance.line": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
     "otc.remittance.mapping": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
     "otc.return": {"portal": "r---", "salesman": "rwc-", "clerk": "rwc-", "collector": "rwc-"},
+    "otc.return.analysis": {"portal": "----", "salesman": "----", "clerk": "r---", "collector": "r---"},
     "otc.return.line": {"portal": "r---", "salesman": "rwcu", "clerk": "rwcu", "collector": "rwcu"},
     "otc.return.reason": {"portal": "r---", "salesman": "r---", "clerk": "r---", "collector": "r---"},
     "otc.return.refuse.wizard": {"portal": "----", "salesman": "----", "clerk": "rwc-", "collector": "rwc-"},
