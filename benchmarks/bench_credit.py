@@ -61,6 +61,7 @@ from pathlib import Path
 from generator import (  # the script's folder is on sys.path
     BENCH_PREFIX,
     QueryRecorder,
+    add_connection_arguments,
     bulk_invoices,
     check_bulk_invoices,
     ensure_chart_of_accounts,
@@ -70,6 +71,7 @@ from generator import (  # the script's folder is on sys.path
     make_user,
     open_registry,
     pg_connect,
+    quiet_env,
     setup_odoo_config,
     stats,
 )
@@ -112,10 +114,7 @@ def parse_args(argv=None):
     p.add_argument("--invoices", type=int, default=20000)
     p.add_argument("--orders", type=int, default=2000)
     p.add_argument("--big-invoices", type=int, default=10000)
-    p.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
-    p.add_argument("--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1")
-    p.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
-    p.add_argument("--db-password", default=os.environ.get("OTC_DB_PASSWORD") or "")
+    add_connection_arguments(p)
     p.add_argument(
         "--modules",
         default="otc_order_to_cash",
@@ -154,15 +153,7 @@ def generate(env, args, rng):
     cr = env.cr
     timings = {}
     t_all = t0 = time.perf_counter()
-    env = env(
-        context=dict(
-            env.context,
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_notrack=True,
-            otc_skip_credit_check=True,
-        )
-    )
+    env = quiet_env(env, otc_skip_credit_check=True)
     today = datetime.date.today()
 
     # Products (no taxes, invoiced on order)

@@ -115,10 +115,7 @@ def parse_args(argv=None):
     p.add_argument("--customers", type=int, default=5000)
     p.add_argument("--items", type=int, default=100000)
     p.add_argument("--worklist-size", type=int, default=2000)
-    p.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
-    p.add_argument("--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1")
-    p.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
-    p.add_argument("--db-password", default=os.environ.get("OTC_DB_PASSWORD") or "")
+    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
         "--explain",
@@ -205,41 +202,12 @@ def generate(env, args, rng):
     cr = env.cr
     timings = {}
     t_all = t0 = time.perf_counter()
-    env = env(
-        context=dict(
-            env.context,
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_notrack=True,
-        )
-    )
+    env = gen.quiet_env(env)
     company = env.company
     today = datetime.date.today()
 
-    product = env["product.product"].create(
-        {
-            "name": "Bench Dunning Product",
-            "type": "consu",
-            "invoice_policy": "order",
-            "list_price": 100.0,
-            "taxes_id": [(5,)],
-        }
-    )
-    countries = env["res.country"].search(
-        [("code", "in", ["BE", "DE", "FR", "NL", "US"])]
-    )
-    customers = env["res.partner"].create(
-        [
-            {
-                "name": f"Dunning Customer {i:05d}",
-                "is_company": True,
-                "customer_rank": 1,
-                "email": f"dunning{i:05d}@bench.example.com",
-                "country_id": countries[i % len(countries)].id if countries else False,
-            }
-            for i in range(args.customers)
-        ]
-    )
+    product = gen.make_product(env, "Bench Dunning Product")
+    customers = gen.make_customers(env, "Dunning", args.customers)
     env.flush_all()
     timings["customers (ORM)"] = time.perf_counter() - t0
     log(f"{len(customers)} customers in {timings['customers (ORM)']:.1f} s")

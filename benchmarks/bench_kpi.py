@@ -96,10 +96,7 @@ def parse_args(argv=None):
     p.add_argument("--customers", type=int, default=20000)
     p.add_argument("--invoices", type=int, default=530000)
     p.add_argument("--months", type=int, default=24)
-    p.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
-    p.add_argument("--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1")
-    p.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
-    p.add_argument("--db-password", default=os.environ.get("OTC_DB_PASSWORD") or "")
+    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--log-level", default="warn", help="Odoo log level")
     p.add_argument("--log-sql", action="store_true", help="log every SQL query")
@@ -129,47 +126,24 @@ def generate(env, args, rng):
     cr = env.cr
     timings = {}
     t_all = t0 = time.perf_counter()
-    env = env(
-        context=dict(
-            env.context,
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_notrack=True,
-        )
-    )
+    env = gen.quiet_env(env)
     company = env.company
     today = datetime.date.today()
-    product = env["product.product"].create(
-        {
-            "name": "Bench KPI Product",
-            "type": "consu",
-            "invoice_policy": "order",
-            "list_price": 100.0,
-            "taxes_id": [(5,)],
-        }
-    )
-    countries = env["res.country"].search(
-        [("code", "in", ["BE", "DE", "FR", "NL", "US"])]
-    )
+    product = gen.make_product(env, "Bench KPI Product")
     salespeople = [
         gen.make_user(env, f"otc_bench_kpi_sales_{i}", [SALESMAN_GROUP])
         for i in range(10)
     ]
     collector = gen.make_user(env, "otc_bench_kpi_collector", [COLLECTOR_GROUP])
     tag = env["res.partner.category"].create({"name": "Bench Key Account"})
-    customers = env["res.partner"].create(
-        [
-            {
-                "name": f"KPI Customer {i:05d}",
-                "is_company": True,
-                "customer_rank": 1,
-                "email": f"kpi{i:05d}@bench.example.com",
-                "country_id": countries[i % len(countries)].id if countries else False,
-                "user_id": salespeople[i % len(salespeople)].id,
-                "category_id": [(6, 0, [tag.id])] if i % 4 == 0 else [],
-            }
-            for i in range(args.customers)
-        ]
+    customers = gen.make_customers(
+        env,
+        "KPI",
+        args.customers,
+        lambda i: {
+            "user_id": salespeople[i % len(salespeople)].id,
+            "category_id": [(6, 0, [tag.id])] if i % 4 == 0 else [],
+        },
     )
     env.flush_all()
     key = str(company.id)

@@ -116,10 +116,7 @@ def parse_args(argv=None):
         "--think", type=float, default=5.0, help="mean think time between pages, s"
     )
     p.add_argument("--port", type=int, default=18169, help="HTTP port of the server")
-    p.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
-    p.add_argument("--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1")
-    p.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
-    p.add_argument("--db-password", default=os.environ.get("OTC_DB_PASSWORD") or "")
+    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--log-level", default="warn", help="Odoo log level (set-up)")
     p.add_argument("--log-sql", action="store_true", help="log every SQL query")
@@ -175,15 +172,7 @@ def generate(env, args, rng):
     cr = env.cr
     timings = {}
     t_all = t0 = time.perf_counter()
-    env = env(
-        context=dict(
-            env.context,
-            tracking_disable=True,
-            mail_create_nolog=True,
-            mail_notrack=True,
-            otc_skip_credit_check=True,
-        )
-    )
+    env = gen.quiet_env(env, otc_skip_credit_check=True)
     today = datetime.date.today()
     product = env["product.product"].create(
         {

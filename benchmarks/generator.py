@@ -11,6 +11,7 @@ keeps only what its own data set and measures need.
 
 import datetime
 import math
+import os
 import statistics
 import sys
 import threading
@@ -827,6 +828,67 @@ def stats(values_ms):
     s = sorted(values_ms)
     p95 = s[max(math.ceil(0.95 * len(s)) - 1, 0)]
     return {"median": statistics.median(s), "p95": p95, "min": s[0], "n": len(s)}
+
+
+# what the benchmarks' data is created with: no tracking values, no chatter
+QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+}
+COUNTRY_CODES = ("BE", "DE", "FR", "NL", "US")
+
+
+def add_connection_arguments(parser):
+    """The PostgreSQL connection options every benchmark takes."""
+    parser.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
+    parser.add_argument(
+        "--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1"
+    )
+    parser.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
+    parser.add_argument(
+        "--db-password", default=os.environ.get("OTC_DB_PASSWORD") or ""
+    )
+
+
+def quiet_env(env, **context):
+    """``env`` for generating data: quiet (QUIET_CONTEXT) plus ``context``."""
+    return env(context=dict(env.context, **QUIET_CONTEXT, **context))
+
+
+def make_product(env, name):
+    """A goods product without taxes, invoiced on order, at 100."""
+    return env["product.product"].create(
+        {
+            "name": name,
+            "type": "consu",
+            "invoice_policy": "order",
+            "list_price": 100.0,
+            "taxes_id": [(5,)],
+        }
+    )
+
+
+def make_customers(env, label, count, extra=None):
+    """``count`` customer companies "<label> Customer 00000"... in five countries.
+
+    ``extra(i)`` gives more values of customer ``i`` (a salesperson, tags).
+    """
+    countries = env["res.country"].search([("code", "in", COUNTRY_CODES)])
+    key = label.lower().replace(" ", "")
+    return env["res.partner"].create(
+        [
+            {
+                "name": f"{label} Customer {i:05d}",
+                "is_company": True,
+                "customer_rank": 1,
+                "email": f"{key}{i:05d}@bench.example.com",
+                "country_id": countries[i % len(countries)].id if countries else False,
+                **(extra(i) if extra else {}),
+            }
+            for i in range(count)
+        ]
+    )
 
 
 def make_user(env, login, group_xmlids):
