@@ -59,13 +59,13 @@ import time
 from pathlib import Path
 
 from generator import (  # the script's folder is on sys.path
-    BENCH_PREFIX,
     QueryRecorder,
     add_connection_arguments,
     bulk_invoices,
     check_bulk_invoices,
     ensure_chart_of_accounts,
     fold_open_items,
+    load_or_generate,
     log,
     make_template_invoices,
     make_user,
@@ -712,34 +712,18 @@ def main(argv=None):
     setup_odoo_config(args)
     registry = open_registry(args, modules)
     rng = random.Random(args.seed)
-    gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         ensure_chart_of_accounts(env)
         cr.commit()
-        raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
-        if raw:
-            dataset = json.loads(raw)
-            log(f"reusing the data set generated on {dataset['generated']}")
-            asked = {
-                k: getattr(args, k)
-                for k in ("customers", "invoices", "orders", "big_invoices")
-            }
-            if any(dataset[k] != v for k, v in asked.items()):
-                log(
-                    f"NOTE: the existing data set has other sizes than asked ({asked}); use --drop to rebuild"
-                )
-        else:
-            cr.execute(
-                "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                [BENCH_PREFIX + "%"],
-            )
-            if cr.fetchone()[0]:
-                sys.exit(
-                    f"database {args.db!r} holds an incomplete data set (an earlier run failed): use --drop"
-                )
-            log("generating the data set")
-            dataset, gen_timings = generate(env, args, rng)
+        dataset, gen_timings = load_or_generate(
+            env,
+            args,
+            DATASET_PARAM,
+            generate,
+            rng,
+            sizes=("customers", "invoices", "orders", "big_invoices"),
+        )
         fold_open_items(env)
         # A live database has been through autovacuum: without it a bulk load
         # leaves the visibility map empty and no index-only scan is possible.

@@ -75,7 +75,6 @@ from psycopg2.extras import execute_values
 
 import odoo
 from odoo import SUPERUSER_ID, api
-from odoo.tools import SQL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_credit as bc  # noqa: E402
@@ -312,15 +311,6 @@ def dataset_summary(cr, dataset, company):
 # --------------------------------------------------------------------------------------------------
 
 
-def vacuum(args, tables):
-    cnx = gen.pg_connect(args, args.db)
-    try:
-        with cnx.cursor() as vcr:
-            vcr.execute(f"VACUUM (ANALYZE) {tables}")
-    finally:
-        cnx.close()
-
-
 def run_figures(cr, run):
     cr.execute(
         """SELECT c.level_sequence, count(DISTINCT c.id), count(l.id),
@@ -427,7 +417,7 @@ def measure_dunning(env, company, args, recorder, details):
                 details.extend(lines_plan)
         recorder.queries.clear()
         cr.rollback()
-        vacuum(args, RUN_TABLES)
+        gen.vacuum(args, RUN_TABLES)
     return times, sql_times, queries, figures
 
 
@@ -445,7 +435,7 @@ def measure_preview(env, company, args):
         if i >= args.warmup:
             times.append(dt)
         cr.rollback()
-    vacuum(args, RUN_TABLES)
+    gen.vacuum(args, RUN_TABLES)
     return times, moved, len(results)
 
 
@@ -466,7 +456,7 @@ def measure_refresh(env, company, args):
         if i >= args.warmup:
             times.append(dt)
         cr.rollback()
-    vacuum(args, "otc_worklist")
+    gen.vacuum(args, "otc_worklist")
     cr.execute(
         "SELECT collector_id, count(*) FROM otc_worklist WHERE company_id = %s GROUP BY 1",
         [company.id],
@@ -516,7 +506,7 @@ def profile_run(env, company, args, top=30):
     env.flush_all()
     prof.disable()
     env.cr.rollback()
-    vacuum(args, RUN_TABLES)
+    gen.vacuum(args, RUN_TABLES)
     out = []
     for key in ("tottime", "cumulative"):
         buf = io.StringIO()
@@ -679,43 +669,24 @@ def main(argv=None):
     gen.setup_odoo_config(args)
     registry = gen.open_registry(args, MODULES)
     rng = random.Random(args.seed)
-    gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         gen.ensure_chart_of_accounts(env)
         cr.commit()
-        raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
-        if raw:
-            dataset = json.loads(raw)
-            log(f"reusing the data set generated on {dataset['generated']}")
-            asked = {
-                k: getattr(args, k) for k in ("customers", "items", "worklist_size")
-            }
-            if any(dataset[k] != v for k, v in asked.items()):
-                log(
-                    f"NOTE: the existing data set has other sizes than asked ({asked}); use --drop to rebuild"
-                )
-        else:
-            cr.execute(
-                SQL(
-                    "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                    gen.BENCH_PREFIX + "%",
-                )
-            )
-            if cr.fetchone()[0]:
-                sys.exit(
-                    f"database {args.db!r} holds an incomplete data set (an earlier run failed): use --drop"
-                )
-            log("generating the data set")
-            dataset, gen_timings = generate(env, args, rng)
+        dataset, gen_timings = gen.load_or_generate(
+            env,
+            args,
+            DATASET_PARAM,
+            generate,
+            rng,
+            sizes=("customers", "items", "worklist_size"),
+        )
         gen.fold_open_items(env)
     # A live database has been through autovacuum: without it a bulk load leaves
     # the visibility map empty and no index-only scan is possible.
-    t0 = time.perf_counter()
-    vacuum(args, VACUUM_TABLES)
-    log(f"VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s")
+    seconds = gen.vacuum(args, VACUUM_TABLES)
     if gen_timings is not None:
-        gen_timings["vacuum analyze"] = time.perf_counter() - t0
+        gen_timings["vacuum analyze"] = seconds
     if not args.no_measure:
         measure(registry, args, dataset, gen_timings)
 

@@ -286,15 +286,6 @@ def dataset_summary(cr):
 # --------------------------------------------------------------------------------------------------
 
 
-def vacuum(args, tables):
-    cnx = gen.pg_connect(args, args.db)
-    try:
-        with cnx.cursor() as vcr:
-            vcr.execute(f"VACUUM (ANALYZE) {tables}")
-    finally:
-        cnx.close()
-
-
 def timed(env, func, runs, warmup=0, commit_last=False):
     """[seconds] of ``runs`` calls of ``func()`` after ``warmup`` ones, each rolled back
     (the last one committed with ``commit_last``); with the query count of the last."""
@@ -387,7 +378,7 @@ def measure(registry, args, dataset, gen_timings):
             q,
             "predict",
         )
-        vacuum(args, "otc_payment_prediction, otc_receivable_snapshot")
+        gen.vacuum(args, "otc_payment_prediction, otc_receivable_snapshot")
 
         Kpi = env["otc.receivable.kpi"]
         last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
@@ -472,32 +463,17 @@ def main(argv=None):
     gen.setup_odoo_config(args)
     registry = gen.open_registry(args, MODULES)
     rng = random.Random(args.seed)
-    gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         gen.ensure_chart_of_accounts(env)
         cr.commit()
-        raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
-        if raw:
-            dataset = json.loads(raw)
-            log(f"reusing the data set generated on {dataset['generated']}")
-        else:
-            cr.execute(
-                "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                [gen.BENCH_PREFIX + "%"],
-            )
-            if cr.fetchone()[0]:
-                sys.exit(
-                    f"database {args.db!r} holds an incomplete data set (an earlier run failed): use --drop"
-                )
-            log("generating the data set")
-            dataset, gen_timings = generate(env, args, rng)
+        dataset, gen_timings = gen.load_or_generate(
+            env, args, DATASET_PARAM, generate, rng
+        )
         gen.fold_open_items(env)
-    t0 = time.perf_counter()
-    vacuum(args, VACUUM_TABLES)
-    log(f"VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s")
+    seconds = gen.vacuum(args, VACUUM_TABLES)
     if gen_timings is not None:
-        gen_timings["vacuum analyze"] = time.perf_counter() - t0
+        gen_timings["vacuum analyze"] = seconds
     if not args.no_measure:
         measure(registry, args, dataset, gen_timings)
 

@@ -71,7 +71,6 @@ import requests
 
 import odoo
 from odoo import SUPERUSER_ID, api
-from odoo.tools import SQL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generator as gen  # noqa: E402
@@ -583,28 +582,13 @@ def main(argv=None):
     gen.setup_odoo_config(args)
     registry = gen.open_registry(args, MODULES)
     rng = random.Random(args.seed)
-    gen_timings = None
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         gen.ensure_chart_of_accounts(env)
         cr.commit()
-        raw = env["ir.config_parameter"].sudo().get_param(DATASET_PARAM)
-        if raw:
-            dataset = json.loads(raw)
-            log(f"reusing the data set generated on {dataset['generated']}")
-        else:
-            cr.execute(
-                SQL(
-                    "SELECT count(*) FROM account_move WHERE name LIKE %s",
-                    gen.BENCH_PREFIX + "%",
-                )
-            )
-            if cr.fetchone()[0]:
-                sys.exit(
-                    f"database {args.db!r} holds an incomplete data set (an earlier run failed): use --drop"
-                )
-            log("generating the data set")
-            dataset, gen_timings = generate(env, args, rng)
+        dataset, gen_timings = gen.load_or_generate(
+            env, args, DATASET_PARAM, generate, rng
+        )
         added = ensure_followers(cr)
         cr.commit()
         if added:

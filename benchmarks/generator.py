@@ -10,6 +10,7 @@ keeps only what its own data set and measures need.
 """
 
 import datetime
+import json
 import math
 import os
 import statistics
@@ -837,6 +838,54 @@ QUIET_CONTEXT = {
     "mail_notrack": True,
 }
 COUNTRY_CODES = ("BE", "DE", "FR", "NL", "US")
+
+
+def load_or_generate(env, args, param, generate, rng, sizes=()):
+    """(data set, generation timings or None) of a benchmark's database.
+
+    The data set an earlier run stored under the ``ir.config_parameter``
+    ``param`` is reused (a note when one of the ``sizes`` arguments asks for
+    another size); else ``generate(env, args, rng)`` builds it. Benchmark
+    invoices without a stored data set are what a failed generation leaves:
+    the run stops and asks for ``--drop``.
+    """
+    raw = env["ir.config_parameter"].sudo().get_param(param)
+    if raw:
+        dataset = json.loads(raw)
+        log(f"reusing the data set generated on {dataset['generated']}")
+        asked = {name: getattr(args, name) for name in sizes}
+        if any(dataset.get(name) != value for name, value in asked.items()):
+            log(
+                f"NOTE: the existing data set has other sizes than asked ({asked}); "
+                "use --drop to rebuild"
+            )
+        return dataset, None
+    env.cr.execute(
+        "SELECT count(*) FROM account_move WHERE name LIKE %s", [BENCH_PREFIX + "%"]
+    )
+    if env.cr.fetchone()[0]:
+        sys.exit(
+            f"database {args.db!r} holds an incomplete data set (an earlier run "
+            "failed): use --drop"
+        )
+    log("generating the data set")
+    return generate(env, args, rng)
+
+
+def vacuum(args, tables):
+    """VACUUM (ANALYZE) ``tables`` (what autovacuum does on a live database:
+    after a bulk load the visibility map is empty and no index-only scan is
+    possible); returns the seconds it took."""
+    t0 = time.perf_counter()
+    cnx = pg_connect(args, args.db)
+    try:
+        with cnx.cursor() as vcr:
+            vcr.execute(f"VACUUM (ANALYZE) {tables}")
+    finally:
+        cnx.close()
+    seconds = time.perf_counter() - t0
+    log(f"VACUUM ANALYZE in {seconds:.1f} s")
+    return seconds
 
 
 def add_connection_arguments(parser):
