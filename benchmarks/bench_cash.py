@@ -130,11 +130,7 @@ PASS_TABLES = (
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", default="otc_bench_cash", help="default: %(default)s")
-    p.add_argument(
-        "--reuse", action="store_true", help="reuse the database and its data set"
-    )
-    p.add_argument("--drop", action="store_true", help="drop the database first")
+    gen.add_database_arguments(p, "otc_bench_cash")
     p.add_argument(
         "--keep",
         action="store_true",
@@ -154,10 +150,6 @@ def parse_args(argv=None):
         action="store_true",
         help="skip the engine-alone reference run",
     )
-    p.add_argument("--db-user", default=os.environ.get("OTC_DB_USER") or "odoo")
-    p.add_argument("--db-host", default=os.environ.get("OTC_DB_HOST") or "127.0.0.1")
-    p.add_argument("--db-port", default=os.environ.get("OTC_DB_PORT") or "5432")
-    p.add_argument("--db-password", default=os.environ.get("OTC_DB_PASSWORD") or "")
     p.add_argument("--log-level", default="warn", help="Odoo log level")
     p.add_argument("--log-sql", action="store_true", help="log every SQL query")
     p.add_argument("--output", default=str(RESULTS_FILE), help="markdown results file")

@@ -65,7 +65,6 @@ import io
 import json
 import os
 import pstats
-import random
 import statistics
 import sys
 import time
@@ -103,18 +102,13 @@ VACUUM_TABLES = (
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", default="otc_bench_dunning", help="default: %(default)s")
-    p.add_argument(
-        "--reuse", action="store_true", help="reuse the database and its data set"
-    )
-    p.add_argument("--drop", action="store_true", help="drop the database first")
+    gen.add_database_arguments(p, "otc_bench_dunning")
     p.add_argument("--runs", type=int, default=3, help="measured dunning runs")
     p.add_argument("--warmup", type=int, default=1, help="unmeasured dunning runs")
     p.add_argument("--list-runs", type=int, default=20, help="measured list opens")
     p.add_argument("--customers", type=int, default=5000)
     p.add_argument("--items", type=int, default=100000)
     p.add_argument("--worklist-size", type=int, default=2000)
-    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument(
         "--explain",
@@ -666,27 +660,15 @@ def measure(registry, args, dataset, gen_timings):
 
 def main(argv=None):
     args = parse_args(argv)
-    gen.setup_odoo_config(args)
-    registry = gen.open_registry(args, MODULES)
-    rng = random.Random(args.seed)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        gen.ensure_chart_of_accounts(env)
-        cr.commit()
-        dataset, gen_timings = gen.load_or_generate(
-            env,
-            args,
-            DATASET_PARAM,
-            generate,
-            rng,
-            sizes=("customers", "items", "worklist_size"),
-        )
-        gen.fold_open_items(env)
-    # A live database has been through autovacuum: without it a bulk load leaves
-    # the visibility map empty and no index-only scan is possible.
-    seconds = gen.vacuum(args, VACUUM_TABLES)
-    if gen_timings is not None:
-        gen_timings["vacuum analyze"] = seconds
+    registry, dataset, gen_timings = gen.open_dataset(
+        args,
+        MODULES,
+        DATASET_PARAM,
+        generate,
+        sizes=("customers", "items", "worklist_size"),
+        after=gen.fold_open_items,
+        vacuum_tables=VACUUM_TABLES,
+    )
     if not args.no_measure:
         measure(registry, args, dataset, gen_timings)
 

@@ -58,7 +58,6 @@ import argparse
 import datetime
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -87,16 +86,11 @@ VACUUM_TABLES = (
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", default="otc_bench_kpi", help="default: %(default)s")
-    p.add_argument(
-        "--reuse", action="store_true", help="reuse the database and its data set"
-    )
-    p.add_argument("--drop", action="store_true", help="drop the database first")
+    gen.add_database_arguments(p, "otc_bench_kpi")
     p.add_argument("--runs", type=int, default=5, help="measured dashboard runs")
     p.add_argument("--customers", type=int, default=20000)
     p.add_argument("--invoices", type=int, default=530000)
     p.add_argument("--months", type=int, default=24)
-    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--log-level", default="warn", help="Odoo log level")
     p.add_argument("--log-sql", action="store_true", help="log every SQL query")
@@ -460,20 +454,14 @@ def measure(registry, args, dataset, gen_timings):
 
 def main(argv=None):
     args = parse_args(argv)
-    gen.setup_odoo_config(args)
-    registry = gen.open_registry(args, MODULES)
-    rng = random.Random(args.seed)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        gen.ensure_chart_of_accounts(env)
-        cr.commit()
-        dataset, gen_timings = gen.load_or_generate(
-            env, args, DATASET_PARAM, generate, rng
-        )
-        gen.fold_open_items(env)
-    seconds = gen.vacuum(args, VACUUM_TABLES)
-    if gen_timings is not None:
-        gen_timings["vacuum analyze"] = seconds
+    registry, dataset, gen_timings = gen.open_dataset(
+        args,
+        MODULES,
+        DATASET_PARAM,
+        generate,
+        after=gen.fold_open_items,
+        vacuum_tables=VACUUM_TABLES,
+    )
     if not args.no_measure:
         measure(registry, args, dataset, gen_timings)
 

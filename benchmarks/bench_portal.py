@@ -70,7 +70,6 @@ from pathlib import Path
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, api
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generator as gen  # noqa: E402
@@ -99,11 +98,7 @@ LOG_LINE = re.compile(
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", default="otc_bench_portal", help="default: %(default)s")
-    p.add_argument(
-        "--reuse", action="store_true", help="reuse the database and its data set"
-    )
-    p.add_argument("--drop", action="store_true", help="drop the database first")
+    gen.add_database_arguments(p, "otc_bench_portal")
     p.add_argument("--runs", type=int, default=30, help="measured requests per page")
     p.add_argument("--big-invoices", type=int, default=5000)
     p.add_argument("--customers", type=int, default=50)
@@ -115,7 +110,6 @@ def parse_args(argv=None):
         "--think", type=float, default=5.0, help="mean think time between pages, s"
     )
     p.add_argument("--port", type=int, default=18169, help="HTTP port of the server")
-    gen.add_connection_arguments(p)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--log-level", default="warn", help="Odoo log level (set-up)")
     p.add_argument("--log-sql", action="store_true", help="log every SQL query")
@@ -579,26 +573,20 @@ def report(args, dataset, pages, load, gen_timings):
 
 def main(argv=None):
     args = parse_args(argv)
-    gen.setup_odoo_config(args)
-    registry = gen.open_registry(args, MODULES)
-    rng = random.Random(args.seed)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        gen.ensure_chart_of_accounts(env)
-        cr.commit()
-        dataset, gen_timings = gen.load_or_generate(
-            env, args, DATASET_PARAM, generate, rng
-        )
-        added = ensure_followers(cr)
-        cr.commit()
+
+    def add_followers(env):
+        added = ensure_followers(env.cr)
         if added:
             log(f"{added} invoice followers added")
-    cnx = gen.pg_connect(args, args.db)
-    try:
-        with cnx.cursor() as vcr:
-            vcr.execute("VACUUM (ANALYZE) account_move_line, account_move, res_partner")
-    finally:
-        cnx.close()
+
+    registry, dataset, gen_timings = gen.open_dataset(
+        args,
+        MODULES,
+        DATASET_PARAM,
+        generate,
+        after=add_followers,
+        vacuum_tables="account_move_line, account_move, res_partner",
+    )
     registry.delete(args.db)
     odoo.sql_db.close_db(args.db)
     if args.no_measure:

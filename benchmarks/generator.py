@@ -13,6 +13,7 @@ import datetime
 import json
 import math
 import os
+import random
 import statistics
 import sys
 import threading
@@ -24,6 +25,7 @@ from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 import odoo
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -838,6 +840,47 @@ QUIET_CONTEXT = {
     "mail_notrack": True,
 }
 COUNTRY_CODES = ("BE", "DE", "FR", "NL", "US")
+
+
+def add_database_arguments(parser, default):
+    """--db (default ``default``), --reuse and --drop, and the connection."""
+    parser.add_argument("--db", default=default, help="default: %(default)s")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the database and its data set"
+    )
+    parser.add_argument("--drop", action="store_true", help="drop the database first")
+    add_connection_arguments(parser)
+
+
+def open_dataset(
+    args, modules, param, generate, *, sizes=(), after=None, vacuum_tables=""
+):
+    """(registry, data set, generation timings or None) of a benchmark.
+
+    Opens the benchmark's database with ``modules`` (created and installed
+    when missing), gives its company a chart of accounts, reuses or generates
+    the data set (``load_or_generate``), runs ``after(env)`` in the same
+    transaction (folding the open-item changes, adding followers...), then
+    vacuums ``vacuum_tables`` as autovacuum would have on a live database
+    (the time is added to the generation timings when it generated).
+    """
+    setup_odoo_config(args)
+    registry = open_registry(args, modules)
+    rng = random.Random(args.seed)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        ensure_chart_of_accounts(env)
+        cr.commit()
+        dataset, timings = load_or_generate(
+            env, args, param, generate, rng, sizes=sizes
+        )
+        if after:
+            after(env)
+    if vacuum_tables:
+        seconds = vacuum(args, vacuum_tables)
+        if timings is not None:
+            timings["vacuum analyze"] = seconds
+    return registry, dataset, timings
 
 
 def load_or_generate(env, args, param, generate, rng, sizes=()):
