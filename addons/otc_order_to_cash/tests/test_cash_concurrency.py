@@ -16,6 +16,21 @@ _logger = logging.getLogger(__name__)
 TIMEOUT = 10
 
 
+def committed_journals(test, env):
+    """The main company's bank and sales journals, for data committed through
+    separate cursors (the test is skipped on a database without a chart)."""
+    company = env.ref("base.main_company")
+    journal = env["account.journal"].search(
+        [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+    )
+    sale = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+    )
+    if not journal.suspense_account_id or not sale:
+        test.skipTest("the main company has no chart of accounts")
+    return journal, sale
+
+
 @tagged("post_install", "-at_install")
 class TestCashConcurrency(TransactionCase):
     """Two matching runs at once on the same lines, each in its own database
@@ -29,15 +44,7 @@ class TestCashConcurrency(TransactionCase):
         super().setUp()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            journal = env["account.journal"].search(
-                [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
-            )
-            sale = env["account.journal"].search(
-                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-            )
-            if not journal.suspense_account_id or not sale:
-                self.skipTest("the main company has no chart of accounts")
+            journal, sale = committed_journals(self, env)
             partner = env["res.partner"].create(
                 {"name": "Concurrency Test Customer", "is_company": True}
             )
@@ -172,15 +179,7 @@ class TestCashBatchRetry(TransactionCase):
         super().setUp()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            journal = env["account.journal"].search(
-                [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
-            )
-            sale = env["account.journal"].search(
-                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
-            )
-            if not journal.suspense_account_id or not sale:
-                self.skipTest("the main company has no chart of accounts")
+            journal, sale = committed_journals(self, env)
             partner = env["res.partner"].create(
                 {"name": "Batch Retry Customer", "is_company": True}
             )
@@ -212,7 +211,7 @@ class TestCashBatchRetry(TransactionCase):
                 ]
             )
             self.ids = {
-                "company": company.id,
+                "company": journal.company_id.id,
                 "partner": partner.id,
                 "invoices": invoices.ids,
                 "lines": lines.ids,

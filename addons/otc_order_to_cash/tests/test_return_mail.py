@@ -1,4 +1,4 @@
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .test_returns import OtcReturnCommon
 
@@ -71,14 +71,7 @@ class TestReturnMail(OtcReturnCommon):
         order = self.sell(qty=5)
         ret = self.new_return(order, qty=1)
         ret.action_request()
-        action = ret.with_user(self.clerk).action_refuse()
-        wizard = Form(
-            self.env[action["res_model"]]
-            .with_user(self.clerk)
-            .with_context(**action["context"])
-        )
-        wizard.reason = "Opened and used"
-        wizard.save().action_refuse()
+        self.refuse(ret, "Opened and used")
         self.assert_emailed(
             ret, "otc_order_to_cash.mail_template_otc_return_refused", "Opened and used"
         )

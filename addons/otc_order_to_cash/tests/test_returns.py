@@ -135,6 +135,17 @@ class OtcReturnCommon(OtcCreditCommon):
         # the steps below say who does them
         return form.save().with_env(self.env)
 
+    def refuse(self, ret, reason, user=None):
+        """Refuse through the wizard the Refuse button opens."""
+        action = ret.with_user(user or self.clerk).action_refuse()
+        wizard = Form(
+            self.env[action["res_model"]]
+            .with_user(user or self.clerk)
+            .with_context(**action["context"])
+        )
+        wizard.reason = reason
+        wizard.save().action_refuse()
+
     def receive(self, ret, qty=None, backorder=True):
         picking = ret.return_picking_ids.filtered(
             lambda p: p.state not in ("done", "cancel")
@@ -416,14 +427,7 @@ class TestReturnFlow(OtcReturnCommon):
         order = self.sell(qty=5)
         ret = self.new_return(order, qty=1)
         ret.action_request()
-        action = ret.with_user(self.clerk).action_refuse()
-        wizard = Form(
-            self.env[action["res_model"]]
-            .with_user(self.clerk)
-            .with_context(**action["context"])
-        )
-        wizard.reason = "Used beyond normal wear"
-        wizard.save().action_refuse()
+        self.refuse(ret, "Used beyond normal wear")
         self.assertEqual(ret.state, "refused")
         self.assertEqual(ret.refuse_reason, "Used beyond normal wear")
         message = ret.message_ids.filtered(
