@@ -38,8 +38,11 @@ a. the dashboard: ``otc.receivable.kpi.otc_dashboard_data(date_from, date_to)``,
 b. one daily snapshot: ``otc.receivable.snapshot._otc_take(company, today)``;
 c. the backfill of the 24 month-ends: ``_otc_backfill(company)`` (run once, committed: the
    dashboard's DSO trend reads it; the month-ends are deleted first);
+c'. the monthly summary of credit sales and collections of the closed months:
+   ``otc.receivable.month._otc_build_missing(company)`` (deleted first, run once, committed:
+   the dashboard reads it);
 d. the predictions of all open invoices: ``otc.payment.prediction._otc_predict_company(company)``
-   (the last run committed: the dashboard's forecast reads it).
+   (the last run committed: the dashboard's forecast reads the forecast it stores).
 
 Results are printed as a markdown table and written to ``benchmarks/results_kpi.md`` with the
 machine's load average before and after the measures. Timings are wall-clock.
@@ -80,7 +83,7 @@ TARGETS = {"dashboard": 1.0, "snapshot": 30.0, "backfill": 600.0, "predict": 30.
 VACUUM_TABLES = (
     "account_move, account_move_line, account_partial_reconcile, account_full_reconcile, "
     "res_partner, otc_receivable_snapshot, otc_payment_prediction, "
-    "otc_open_item_summary, otc_open_item_delta"
+    "otc_open_item_summary, otc_open_item_delta, otc_receivable_month"
 )
 
 
@@ -361,6 +364,21 @@ def measure(registry, args, dataset, gen_timings):
                 q,
                 "backfill",
             )
+        Month = env["otc.receivable.month"]
+        cr.execute(
+            "DELETE FROM otc_receivable_month WHERE company_id = %s", [company.id]
+        )
+        cr.commit()
+        log("measuring the monthly summary of the closed months (1 run, committed)")
+        times, q, rows = timed(
+            env, lambda: Month._otc_build_missing(company), 1, commit_last=True
+        )
+        row(
+            f"monthly summary of the closed months `otc.receivable.month._otc_build_missing`"
+            f" ({rows} rows)",
+            times,
+            q,
+        )
         Prediction = env["otc.payment.prediction"]
         log("measuring the predictions (1 warm-up + 3 runs, the last committed)")
         times, q, n = timed(
@@ -372,7 +390,10 @@ def measure(registry, args, dataset, gen_timings):
             q,
             "predict",
         )
-        gen.vacuum(args, "otc_payment_prediction, otc_receivable_snapshot")
+        gen.vacuum(
+            args,
+            "otc_payment_prediction, otc_receivable_snapshot, otc_receivable_month",
+        )
 
         Kpi = env["otc.receivable.kpi"]
         last_month_end = today.replace(day=1) - datetime.timedelta(days=1)

@@ -65,6 +65,17 @@ class Expected:
 
 
 @dataclass(frozen=True)
+class ExpectedGroup:
+    """Receipts of one mean date and spread, summed (by the caller's SQL):
+    their amounts and their squared amounts."""
+
+    amount: float
+    squares: float
+    mean_date: date
+    std_days: float = 0.0
+
+
+@dataclass(frozen=True)
 class Week:
     """One week of the forecast."""
 
@@ -103,14 +114,15 @@ def _week_probabilities(offset, sigma, weeks):
 
 
 def _grouped(items, start):
-    """{(offset in days, spread): [sum of amounts, sum of squared amounts]}."""
+    """{(offset in days, spread): [sum of amounts, sum of squared amounts]}
+    (an :class:`ExpectedGroup` adds its sums)."""
     groups = defaultdict(lambda: [0.0, 0.0])
     for item in items:
         if item.amount <= 0:
             continue
         group = groups[((item.mean_date - start).days, item.std_days)]
         group[0] += item.amount
-        group[1] += item.amount * item.amount
+        group[1] += getattr(item, "squares", item.amount * item.amount)
     return groups
 
 

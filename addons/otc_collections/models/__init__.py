@@ -14,6 +14,7 @@ from . import otc_dunning_communication_line
 from . import account_move
 from . import res_partner
 from . import otc_receivable_snapshot
+from . import otc_receivable_month
 from . import otc_receivable_kpi
 from . import otc_payment_prediction
 from . import otc_cash_forecast

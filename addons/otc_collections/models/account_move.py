@@ -30,6 +30,19 @@ class AccountMove(models.Model):
         "customer's payment pattern, its promises and disputes).",
     )
 
+    def write(self, vals):
+        if "state" not in vals:
+            return super().write(vals)
+        # posting, resetting or cancelling a customer invoice or credit note
+        # changes the credit sales of its month: a summarised month is read
+        # from the ledger again until summarised anew
+        sales = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
+        dates = {(m.company_id.id, m.date) for m in sales}
+        result = super().write(vals)
+        dates |= {(m.company_id.id, m.date) for m in sales}
+        self.env["otc.receivable.month"]._otc_invalidate(dates)
+        return result
+
     def _compute_otc_predicted_date(self):
         predictions = (
             self.env["otc.payment.prediction"]

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountPartialReconcile(models.Model):
@@ -8,3 +8,21 @@ class AccountPartialReconcile(models.Model):
     # period and the payment history of the predictions all select the
     # reconciliations by the date they took effect.
     max_date = fields.Date(index=True)
+
+    def _otc_invalidate_months(self):
+        # a reconciliation taking effect in a summarised month changes its
+        # collections (usually it is today's month, never summarised: nothing
+        # to do)
+        self.env["otc.receivable.month"]._otc_invalidate(
+            {(rec.company_id.id, rec.max_date) for rec in self}
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        partials._otc_invalidate_months()
+        return partials
+
+    def unlink(self):
+        self._otc_invalidate_months()
+        return super().unlink()

@@ -1,3 +1,4 @@
+import hashlib
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -49,33 +50,48 @@ class OtcCashForecast(models.TransientModel):
     disputed = fields.Monetary("Left Out (Disputed)", readonly=True)
 
     def _otc_expected_invoices(self):
-        """Expected receipts from the stored predictions, and the disputed total."""
+        """Expected receipts from the stored predictions, summed per predicted
+        date and spread in SQL (``forecast_engine.ExpectedGroup``: the engine
+        sums them so anyway, and a company has thousands of such pairs for a
+        hundred thousand invoices), and the disputed total."""
         self.env["otc.payment.prediction"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT amount_residual_company
-                       * (1 - LEAST(1, disputed_amount / NULLIF(amount_residual, 0))),
-                       amount_residual_company
-                       * LEAST(1, disputed_amount / NULLIF(amount_residual, 0)),
-                       predicted_date, predicted_low, predicted_high
-                  FROM otc_payment_prediction
-                 WHERE company_id = %s
+                WITH p AS (
+                    SELECT (amount_residual_company * (1 - LEAST(1, disputed_amount
+                               / NULLIF(amount_residual, 0))))::float8 AS amount,
+                           (amount_residual_company * LEAST(1, disputed_amount
+                               / NULLIF(amount_residual, 0)))::float8 AS left_out,
+                           predicted_date,
+                           -- a promise has no spread; otherwise the upper half
+                           -- of the interval (its low end may have been raised
+                           -- to the prediction date)
+                           CASE WHEN predicted_high > predicted_low
+                                THEN GREATEST(1.0, (predicted_high - predicted_date)::float8
+                                                   / %(z)s::float8)
+                                ELSE 0.0 END AS spread
+                      FROM otc_payment_prediction
+                     WHERE company_id = %(company)s
+                )
+                SELECT predicted_date, spread,
+                       COALESCE(SUM(amount) FILTER (WHERE amount > 0), 0),
+                       COALESCE(SUM(amount * amount) FILTER (WHERE amount > 0), 0),
+                       COALESCE(SUM(left_out), 0)
+                  FROM p
+              GROUP BY 1, 2
                 """,
-                self.company_id.id,
+                z=prediction_engine.Z80,
+                company=self.company_id.id,
             )
         )
         items, disputed = [], 0.0
-        for amount, left_out, when, low, high in self.env.cr.fetchall():
-            disputed += left_out or 0.0
-            # a promise has no spread; otherwise the upper half of the interval
-            # (its low end may have been raised to the prediction date)
-            spread = (
-                max(1.0, (high - when).days / prediction_engine.Z80)
-                if high and low and high > low
-                else 0.0
-            )
-            items.append(forecast_engine.Expected(amount or 0.0, when, spread))
+        for when, spread, amount, squares, left_out in self.env.cr.fetchall():
+            disputed += left_out
+            if amount > 0:
+                items.append(
+                    forecast_engine.ExpectedGroup(amount, squares, when, spread)
+                )
         return items, disputed
 
     def _otc_expected_orders(self):
@@ -122,34 +138,101 @@ class OtcCashForecast(models.TransientModel):
             if amount and amount > 0
         ]
 
-    def action_compute(self):
+    def _otc_key(self, orders):
+        """What the forecast is computed from, in a few bytes: the week, the
+        options, the predictions (rewritten as a whole by each run, with new
+        ids: their count and last id say which run) and the orders' expected
+        receipts (read anyway)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT COUNT(*), MAX(id) FROM otc_payment_prediction WHERE company_id = %s",
+                self.company_id.id,
+            )
+        )
+        inputs = (
+            self.company_id.id,
+            str(self.date_start),
+            self.include_orders,
+            forecast_engine.DEFAULT_CORRELATION,
+            self.env.cr.fetchone(),
+            sorted((str(o.mean_date), o.amount, o.std_days) for o in orders),
+        )
+        return hashlib.sha1(repr(inputs).encode()).hexdigest()
+
+    def _otc_result(self):
+        """``{"weeks": [[start, expected, low, high]], "total", "beyond",
+        "disputed", "key"}``.
+
+        The daily prediction run stores the company's forecast of the week
+        (``res.company.otc_forecast_cache``) with the key of its inputs
+        (:meth:`_otc_key`); it is reused while the key is the same: the same
+        predictions, week and orders give the same figures. New invoices,
+        payments and disputes reach the forecast through the predictions,
+        that is with the next run, computed here or not."""
         self.ensure_one()
+        orders = self._otc_expected_orders() if self.include_orders else []
+        key = self._otc_key(orders)
+        cache = self.company_id.sudo().otc_forecast_cache or {}
+        if cache.get("key") == key:
+            return cache
         items, disputed = self._otc_expected_invoices()
-        if self.include_orders:
-            items += self._otc_expected_orders()
         result = forecast_engine.forecast(
-            items,
+            items + orders,
             self.date_start,
             WEEKS,
             correlation=forecast_engine.DEFAULT_CORRELATION,
         )
+        # in the currency's precision, as the forecast's monetary fields keep them
+        rnd = self.company_id.currency_id.round
+        return {
+            "key": key,
+            "weeks": [
+                [str(w.start), rnd(w.expected), rnd(w.low), rnd(w.high)]
+                for w in result.weeks
+            ],
+            "total": rnd(sum(w.expected for w in result.weeks)),
+            "beyond": rnd(result.beyond),
+            "disputed": rnd(disputed),
+        }
+
+    @api.model
+    def _otc_this_week(self, company):
+        """The forecast of ``company`` from this week, orders included, as the
+        menu's, in memory (what the dashboard shows and the daily run stores)."""
+        today = fields.Date.context_today(self)
+        return self.new(
+            {
+                "company_id": company.id,
+                "date_start": today - timedelta(days=today.weekday()),
+                "include_orders": True,
+            }
+        )
+
+    @api.model
+    def _otc_store(self, company):
+        """Compute and keep the company's forecast of this week (daily run)."""
+        company.sudo().otc_forecast_cache = self._otc_this_week(company)._otc_result()
+
+    def action_compute(self):
+        self.ensure_one()
+        result = self._otc_result()
         self.line_ids.unlink()
         self.write(
             {
                 "line_ids": [
                     fields.Command.create(
                         {
-                            "week_start": week.start,
-                            "expected": week.expected,
-                            "low": week.low,
-                            "high": week.high,
+                            "week_start": start,
+                            "expected": expected,
+                            "low": low,
+                            "high": high,
                         }
                     )
-                    for week in result.weeks
+                    for start, expected, low, high in result["weeks"]
                 ],
-                "total_expected": sum(w.expected for w in result.weeks),
-                "beyond": result.beyond,
-                "disputed": disputed,
+                "total_expected": result["total"],
+                "beyond": result["beyond"],
+                "disputed": result["disputed"],
             }
         )
         return {

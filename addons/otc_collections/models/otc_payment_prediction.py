@@ -171,7 +171,11 @@ class OtcPaymentPrediction(models.Model):
             )
             for r, pred in zip(invoices, predictions, strict=True):
                 rows.append((r, pred))
-        return self._otc_write(company, as_of, rows)
+        written = self._otc_write(company, as_of, rows)
+        # the cash-in forecast of the week reads nothing else that changes
+        # daily: computed once here, the dashboard reuses it
+        self.env["otc.cash.forecast"]._otc_store(company)
+        return written
 
     # ----------------------------------------------------------------- write
     def _otc_write(self, company, as_of, rows):

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import kpi as kpi_engine
+from .otc_receivable_month import month_end
 from .otc_receivable_snapshot import (
     open_receivables_sql,
     paid_invoice_parts_sql,
@@ -18,6 +19,31 @@ from .otc_receivable_snapshot import (
 
 #: months of sales the count-back DSO may count back over
 COUNTBACK_MONTHS = 12
+
+
+class CreditSales:
+    """Credit sales of a window: whole months from the monthly summary
+    (``monthly``: ``{first day: amount}``), other days from the ledger
+    (``daily``: ``{date: amount}``). ``load(start, end)`` reads the days of a
+    summarised month when a range cuts it (not foreseen by the reader)."""
+
+    def __init__(self, monthly, daily, load):
+        self.monthly = monthly
+        self.daily = daily
+        self._load = load
+
+    def between(self, start, end):
+        """The credit sales from ``start`` to ``end``, both in one month."""
+        month = start.replace(day=1)
+        if month in self.monthly:
+            if start == month and end == month_end(month):
+                return self.monthly[month]
+            self.daily.update(self._load([(month, month_end(month))]))
+            del self.monthly[month]
+        return sum(
+            self.daily.get(start + timedelta(days=i), 0.0)
+            for i in range((end - start).days + 1)
+        )
 
 
 class OtcReceivableKpi(models.TransientModel):
@@ -124,6 +150,12 @@ class OtcReceivableKpi(models.TransientModel):
     # ------------------------------------------------------------------ SQL
     def _otc_partner_filter(self):
         """Condition on the commercial partner ``cp`` for the filters and rights."""
+        conditions = self._otc_partner_conditions()
+        return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
+
+    def _otc_partner_conditions(self):
+        """The conditions of :meth:`_otc_partner_filter` (none: the whole
+        company, whose monthly totals are summarised)."""
         self.ensure_one()
         conditions = []
         salesperson = self.salesperson_id
@@ -154,7 +186,7 @@ class OtcReceivableKpi(models.TransientModel):
                     self.category_id.id,
                 )
             )
-        return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
+        return conditions
 
     def _otc_open_sql(self, as_of):
         """Receivables open at the end of ``as_of`` per customer and bucket
@@ -210,10 +242,57 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return self.env.cr.fetchone()
 
+    def _otc_cuts(self):
+        """The days after which the KPIs of the period and of the previous one
+        cut a month (their ends): those months' days are read, not their
+        summary."""
+        length = self.date_to - self.date_from
+        prev_to = self.date_from - timedelta(days=1)
+        return (prev_to, self.date_to, prev_to - length - timedelta(days=1))
+
     def _otc_daily_sales(self, date_from, date_to):
         """Credit sales (receivable side of posted customer invoices and credit
-        notes, taxes included like the receivables) per day between the
-        dates: ``{date: amount}``, one grouped query the months are cut from."""
+        notes, taxes included like the receivables) between the dates, as a
+        :class:`CreditSales`: the summarised whole months from
+        ``otc.receivable.month`` (the company's total when nothing filters,
+        else its customers' rows), the other days from the journal items."""
+        months, segments = self.env["otc.receivable.month"]._otc_split(
+            self.company_id, date_from, date_to, self._otc_cuts()
+        )
+        monthly = {}
+        if months:
+            if self._otc_partner_conditions():
+                query = SQL(
+                    """
+                    SELECT s.month, SUM(s.credit_sales)
+                      FROM otc_receivable_month s
+                      JOIN res_partner cp ON cp.id = s.partner_id
+                     WHERE s.company_id = %s AND s.month = ANY(%s) AND %s
+                  GROUP BY 1
+                    """,
+                    self.company_id.id,
+                    months,
+                    self._otc_partner_filter(),
+                )
+            else:
+                query = SQL(
+                    "SELECT month, credit_sales FROM otc_receivable_month"
+                    " WHERE company_id = %s AND month = ANY(%s) AND partner_id IS NULL",
+                    self.company_id.id,
+                    months,
+                )
+            self.env.cr.execute(query)
+            monthly = dict.fromkeys(months, 0.0)
+            monthly.update(self.env.cr.fetchall())
+        return CreditSales(
+            monthly, self._otc_sales_days(segments), self._otc_sales_days
+        )
+
+    def _otc_sales_days(self, segments):
+        """Credit sales per day of the ``(start, end)`` ranges, from the journal
+        items: ``{date: amount}``."""
+        if not segments:
+            return {}
         self.env.cr.execute(
             SQL(
                 """
@@ -226,14 +305,16 @@ class OtcReceivableKpi(models.TransientModel):
                    AND aml.parent_state = 'posted'
                    AND aml.account_id = ANY(%(accounts)s)
                    AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND aml.date BETWEEN %(date_from)s AND %(date_to)s
+                   AND (%(days)s)
                    AND %(partners)s
               GROUP BY 1
                 """,
                 company=self.company_id.id,
                 accounts=receivable_account_ids(self.env),
-                date_from=date_from,
-                date_to=date_to,
+                days=SQL(" OR ").join(
+                    SQL("aml.date BETWEEN %s AND %s", start, end)
+                    for start, end in segments
+                ),
                 partners=self._otc_partner_filter(),
             )
         )
@@ -251,32 +332,93 @@ class OtcReceivableKpi(models.TransientModel):
         end = date_to
         while end >= date_from:
             start = max(cursor, date_from)
-            days = (end - start).days + 1
-            sales = sum(daily.get(start + timedelta(days=i), 0.0) for i in range(days))
-            months.append((sales, days))
+            months.append((daily.between(start, end), (end - start).days + 1))
             end = cursor - timedelta(days=1)
             cursor = end.replace(day=1)
         return months
+
+    def _otc_paid_sql(self, date_from, date_to, cuts=(), filtered=True, totals=False):
+        """The customer-invoice parts reconciled between the dates
+        (``paid_invoice_parts_sql``) as rows ``(partner_id, day, amount,
+        to_pay, late, n)``: ``to_pay`` and ``late`` the amount x days from
+        the invoice date and from the due date, ``n`` the parts counted.
+
+        The summarised whole months come from ``otc.receivable.month`` (``day``
+        their first day), the other days (and the months a ``cut`` splits,
+        see ``OtcReceivableMonth._otc_split``) from the reconciliations.
+        ``filtered``: only the customers of the filters; ``totals``: when
+        nothing filters, a month's company total instead of its customers
+        (``partner_id`` empty: for sums over everything)."""
+        months, segments = self.env["otc.receivable.month"]._otc_split(
+            self.company_id, date_from, date_to, cuts
+        )
+        conditions = self._otc_partner_conditions() if filtered else []
+        partners = SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
+        columns = SQL(
+            "s.partner_id, s.month AS day, s.paid_amount AS amount,"
+            " s.paid_days_to_pay AS to_pay, s.paid_days_late AS late, s.paid_count AS n"
+        )
+        parts = []
+        if months and conditions:
+            parts.append(
+                SQL(
+                    """
+                    SELECT %s
+                      FROM otc_receivable_month s
+                      JOIN res_partner cp ON cp.id = s.partner_id
+                     WHERE s.company_id = %s AND s.month = ANY(%s) AND %s
+                    """,
+                    columns,
+                    self.company_id.id,
+                    months,
+                    partners,
+                )
+            )
+        elif months:
+            parts.append(
+                SQL(
+                    "SELECT %s FROM otc_receivable_month s WHERE s.company_id = %s"
+                    " AND s.month = ANY(%s) AND s.partner_id IS %s NULL",
+                    columns,
+                    self.company_id.id,
+                    months,
+                    SQL("") if totals else SQL("NOT"),
+                )
+            )
+        accounts = receivable_account_ids(self.env)
+        for start, end in segments:
+            parts.append(
+                SQL(
+                    """
+                    SELECT cp.id AS partner_id, apr.max_date AS day, apr.amount,
+                           apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
+                           apr.amount * (apr.max_date
+                               - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
+                           1 AS n
+                    %s
+                    """,
+                    paid_invoice_parts_sql(
+                        self.company_id.id, start, end, accounts, partners
+                    ),
+                )
+            )
+        if not parts:
+            return SQL(
+                "SELECT NULL::int AS partner_id, NULL::date AS day, 0.0 AS amount,"
+                " 0.0 AS to_pay, 0.0 AS late, 0 AS n WHERE FALSE"
+            )
+        return SQL(" UNION ALL ").join(parts)
 
     def _otc_payment_sums(self, date_from, date_to):
         """Amount-weighted sums over the invoice parts reconciled in the period."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT COALESCE(SUM(apr.amount), 0),
-                       COALESCE(SUM(apr.amount * (apr.max_date - m.invoice_date)), 0),
-                       COALESCE(SUM(apr.amount * (apr.max_date
-                                 - COALESCE(aml.date_maturity, m.invoice_date))), 0),
-                       COUNT(*)
-                %s
+                SELECT COALESCE(SUM(p.amount), 0), COALESCE(SUM(p.to_pay), 0),
+                       COALESCE(SUM(p.late), 0), COALESCE(SUM(p.n), 0)
+                  FROM (%s) p
                 """,
-                paid_invoice_parts_sql(
-                    self.company_id.id,
-                    date_from,
-                    date_to,
-                    receivable_account_ids(self.env),
-                    self._otc_partner_filter(),
-                ),
+                self._otc_paid_sql(date_from, date_to, totals=True),
             )
         )
         return kpi_engine.pattern_from_sums(*self.env.cr.fetchone())
@@ -831,20 +973,18 @@ class OtcReceivableKpi(models.TransientModel):
     def _otc_worsening(self, limit=10):
         """Customers whose amount-weighted days late grew most: the last three
         months against the three before (invoice parts reconciled then)."""
+        middle = self.date_to - relativedelta(months=3)
         self.env.cr.execute(
             SQL(
                 """
                 WITH paid AS (
-                    SELECT cp.id AS partner_id,
-                           apr.max_date > %(middle)s AS recent,
-                           apr.amount,
-                           apr.max_date - COALESCE(aml.date_maturity, m.invoice_date) AS late
-                    %(parts)s
+                    SELECT p.partner_id, p.day > %(middle)s AS recent, p.amount, p.late
+                      FROM (%(parts)s) p
                 ), per AS (
                     SELECT partner_id,
-                           SUM(amount * late) FILTER (WHERE recent)
+                           SUM(late) FILTER (WHERE recent)
                              / NULLIF(SUM(amount) FILTER (WHERE recent), 0) AS now_late,
-                           SUM(amount * late) FILTER (WHERE NOT recent)
+                           SUM(late) FILTER (WHERE NOT recent)
                              / NULLIF(SUM(amount) FILTER (WHERE NOT recent), 0) AS before_late
                       FROM paid
                   GROUP BY 1
@@ -855,13 +995,12 @@ class OtcReceivableKpi(models.TransientModel):
               ORDER BY 4 DESC
                  LIMIT %(limit)s
                 """,
-                middle=self.date_to - relativedelta(months=3),
-                parts=paid_invoice_parts_sql(
-                    self.company_id.id,
+                middle=middle,
+                # the summarised months on one side of ``middle`` each
+                parts=self._otc_paid_sql(
                     self.date_to - relativedelta(months=6) + timedelta(days=1),
                     self.date_to,
-                    receivable_account_ids(self.env),
-                    self._otc_partner_filter(),
+                    cuts=(middle,),
                 ),
                 limit=limit,
             )
@@ -876,9 +1015,10 @@ class OtcReceivableKpi(models.TransientModel):
                 """
                 WITH collected AS (
                     SELECT (cp.otc_collector_id ->> %(company_key)s)::int AS user_id,
-                           SUM(apr.amount) AS amount
-                    %(parts)s
-                       AND cp.otc_collector_id ? %(company_key)s
+                           SUM(p.amount) AS amount
+                      FROM (%(parts)s) p
+                      JOIN res_partner cp ON cp.id = p.partner_id
+                     WHERE cp.otc_collector_id ? %(company_key)s
                   GROUP BY 1
                 ), contacts AS (
                     SELECT u.id AS user_id, COUNT(*) AS n
@@ -915,12 +1055,8 @@ class OtcReceivableKpi(models.TransientModel):
                 """,
                 company_key=str(self.company_id.id),
                 company=self.company_id.id,
-                parts=paid_invoice_parts_sql(
-                    self.company_id.id,
-                    self.date_from,
-                    self.date_to,
-                    receivable_account_ids(self.env),
-                ),
+                # every customer's: a collector's figures ignore the filters
+                parts=self._otc_paid_sql(self.date_from, self.date_to, filtered=False),
                 date_from=self.date_from,
                 date_to=self.date_to,
                 users=self.env.ref("otc_order_to_cash.group_otc_collector")
@@ -1016,17 +1152,18 @@ class OtcReceivableKpi(models.TransientModel):
             .sudo()
             .mapped(lambda p: (p.id, p.display_name))
         )
-        forecast = self.env["otc.cash.forecast.line"]
+        forecast = []
         if self.env.user.has_group("otc_order_to_cash.group_otc_ar_clerk") and not any(
             report[name] for name in self.DASHBOARD_FILTERS
         ):
             # company-wide figures: not for a salesperson limited to its
-            # customers, nor under a filter (the forecast is not filtered)
-            forecast = self.env["otc.cash.forecast"].create(
-                {"company_id": report.company_id.id}
+            # customers, nor under a filter (the forecast is not filtered);
+            # the daily run's while its inputs are the same
+            forecast = (
+                self.env["otc.cash.forecast"]
+                ._otc_this_week(report.company_id)
+                ._otc_result()["weeks"]
             )
-            forecast.action_compute()
-            forecast = forecast.line_ids
         cards = [
             ("dso", report.dso, report.previous_dso, "days"),
             ("dso_countback", report.dso_countback, None, "days"),
@@ -1074,13 +1211,8 @@ class OtcReceivableKpi(models.TransientModel):
             "aging": aging,
             "dso_trend": [{"date": row["date"], "dso": row["dso"]} for row in trend],
             "forecast": [
-                {
-                    "week": fields.Date.to_string(w.week_start),
-                    "expected": w.expected,
-                    "low": w.low,
-                    "high": w.high,
-                }
-                for w in forecast
+                {"week": week, "expected": expected, "low": low, "high": high}
+                for week, expected, low, high in forecast
             ],
             "top_overdue": [
                 {

@@ -227,14 +227,18 @@ class OtcReceivableSnapshot(models.Model):
 
     @api.model
     def _otc_backfill(self, company, months=BACKFILL_MONTHS):
-        """Take the missing month-end snapshots of the last ``months`` months."""
-        return run_batches(
+        """Take the missing month-end snapshots of the last ``months`` months,
+        then summarise the closed months not summarised
+        (``otc.receivable.month``)."""
+        report = run_batches(
             self.env,
             self._otc_missing_month_ends(company, months),
             lambda dates: [self._otc_take(company, d) for d in dates],
             batch_size=1,
             label=f"Receivables backfill {company.name}",
         )
+        self.env["otc.receivable.month"]._otc_build_missing(company)
+        return report
 
     @api.model
     def _cron_snapshot(self):
@@ -252,13 +256,22 @@ class OtcReceivableSnapshot(models.Model):
                 (company.id, d)
                 for d in self._otc_missing_month_ends(company, today=today)
             ]
+            # the monthly summary of the closed months that lack one (new,
+            # or changed since: see otc.receivable.month)
+            units.append((company.id, None))
         Company = self.env["res.company"]
+        Month = self.env["otc.receivable.month"]
+
+        def run(chunk):
+            return [
+                self._otc_take(Company.browse(cid), d)
+                if d
+                else Month._otc_build_missing(Company.browse(cid), today)
+                for cid, d in chunk
+            ]
+
         return run_batches(
-            self.env,
-            units,
-            lambda chunk: [self._otc_take(Company.browse(cid), d) for cid, d in chunk],
-            batch_size=1,
-            label="Receivables snapshot",
+            self.env, units, run, batch_size=1, label="Receivables snapshot"
         )
 
     @api.model

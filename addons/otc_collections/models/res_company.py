@@ -9,6 +9,14 @@ DEFAULT_AGING_BUCKETS = ",".join(str(bound) for bound in aging_engine.DEFAULT_BU
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    otc_forecast_cache = fields.Json(
+        "Cash-in Forecast of the Week",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Stored by the daily payment prediction with the key of its inputs; "
+        "the dashboard reuses it while they are unchanged.",
+    )
     otc_default_dunning_policy_id = fields.Many2one(
         "otc.dunning.policy",
         string="Default Dunning Policy",

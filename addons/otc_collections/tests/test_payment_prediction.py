@@ -162,3 +162,49 @@ class TestPaymentPrediction(OtcCreditCommon):
         self.customer.with_user(self.salesman).read(["name"])
         with self.assertRaises(AccessError):
             self.customer.with_user(self.salesman).read(["otc_next_payment_date"])
+
+    def _dashboard_forecast(self):
+        return [
+            (w["week"], w["expected"], w["low"], w["high"])
+            for w in self.env["otc.receivable.kpi"].otc_dashboard_data()["forecast"]
+        ]
+
+    def _live_forecast(self):
+        """The forecast computed now, not the stored one."""
+        company = self.company.sudo()
+        stored = company.otc_forecast_cache
+        company.otc_forecast_cache = False
+        forecast = self.env["otc.cash.forecast"].create({})
+        forecast.action_compute()
+        company.otc_forecast_cache = stored
+        return [
+            (str(w.week_start), w.expected, w.low, w.high) for w in forecast.line_ids
+        ]
+
+    def _assert_weeks(self, got, expected):
+        self.assertEqual(len(got), 13)
+        self.assertEqual([w[0] for w in got], [w[0] for w in expected])
+        for g, e in zip(got, expected, strict=True):
+            for a, b in zip(g[1:], e[1:], strict=True):
+                self.assertAlmostEqual(a, b, places=4)
+
+    def test_dashboard_reuses_the_daily_forecast_while_its_inputs_hold(self):
+        self._predictions()
+        company = self.company.sudo()
+        self.assertTrue(company.otc_forecast_cache["key"], "stored by the daily run")
+        self._assert_weeks(self._dashboard_forecast(), self._live_forecast())
+        # the stored figures are what the dashboard shows...
+        stored = dict(company.otc_forecast_cache)
+        stored["weeks"] = [[w[0], 12345.0, 0.0, 0.0] for w in stored["weeks"]]
+        company.otc_forecast_cache = stored
+        self.assertEqual({w[1] for w in self._dashboard_forecast()}, {12345.0})
+        # ... while the inputs are the same: an order confirmed since changes them
+        order = self.make_order(self.customer, 500.0)
+        order.action_confirm()
+        self._assert_weeks(self._dashboard_forecast(), self._live_forecast())
+        # so does the next prediction run (a new invoice), which stores anew
+        self.make_invoice(self.customer, 700.0, days_ago=0, due_days=30)
+        company.otc_forecast_cache = stored
+        self._predictions()
+        self.assertNotEqual(company.otc_forecast_cache["key"], stored["key"])
+        self._assert_weeks(self._dashboard_forecast(), self._live_forecast())

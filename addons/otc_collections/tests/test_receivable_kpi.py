@@ -587,3 +587,150 @@ class TestReceivableKpi(OtcCreditCommon):
         )
         self.env["otc.receivable.snapshot"].invalidate_model()
         self.assertAlmostEqual(self._kpis().closing_ar, 2 * plain.closing_ar)
+
+    # ------------------------------------------------------ monthly summary
+    def _all_figures(self):
+        """Every figure the monthly summary feeds, read now: the KPI screen of
+        a whole-month period and of one cutting months, and the dashboard,
+        unfiltered and under filters (its forecast aside)."""
+        figures = {}
+        names = (
+            "credit_sales",
+            "dso",
+            "dso_countback",
+            "best_dso",
+            "add",
+            "cei",
+            "days_to_pay",
+            "days_late",
+            "previous_dso",
+            "previous_cei",
+            "returns_rate",
+            "undefined",
+        )
+        for period in (
+            (date(2025, 2, 1), date(2025, 3, 31)),
+            (date(2025, 2, 10), date(2025, 3, 20)),
+        ):
+            for vals in ({}, {"partner_id": self.other}):
+                report = self._kpis(**vals)
+                report.write({"date_from": period[0], "date_to": period[1]})
+                report.action_compute()
+                figures[(period, str(vals))] = {n: report[n] for n in names}
+        Kpi = self.env["otc.receivable.kpi"]
+        for filters in (
+            {},
+            {"partner_id": self.other.id},
+            {"collector_id": self.collector.id},
+        ):
+            data = Kpi.otc_dashboard_data(
+                date_from="2025-02-01", date_to="2025-03-31", filters=filters
+            )
+            figures[("dashboard", str(filters))] = {
+                "cards": [
+                    (c["key"], c["value"], c["previous"], c["sparkline"])
+                    for c in data["cards"]
+                ],
+                "worsening": data["worsening"],
+                "collectors": [
+                    (c["user_id"], c["collected"]) for c in data["collectors"]
+                ],
+                "closing_ar": data["closing_ar"],
+            }
+        return figures
+
+    def _assert_same(self, got, expected, path=""):
+        if isinstance(expected, dict):
+            self.assertEqual(set(got), set(expected), path)
+            for key in expected:
+                self._assert_same(got[key], expected[key], f"{path}/{key}")
+        elif isinstance(expected, (list, tuple)):
+            self.assertEqual(len(got), len(expected), path)
+            for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+                self._assert_same(g, e, f"{path}/{i}")
+        elif isinstance(expected, float) and isinstance(got, float):
+            self.assertAlmostEqual(got, expected, places=6, msg=path)
+        else:
+            self.assertEqual(got, expected, path)
+
+    def _ledger_figures(self):
+        """The figures with no month summarised: all from the ledger."""
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT ledger_figures")
+        self.env.cr.execute("DELETE FROM otc_receivable_month")
+        figures = self._all_figures()
+        self.env.flush_all()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT ledger_figures")
+        self.env.invalidate_all()
+        return figures
+
+    def test_monthly_summary_gives_the_ledger_figures(self):
+        Month = self.env["otc.receivable.month"]
+        Snapshot = self.env["otc.receivable.snapshot"]
+        for end in (date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)):
+            Snapshot._otc_take(self.company, end)
+        self.customer.with_company(self.company).otc_collector_id = self.collector
+        self.other.with_company(self.company).otc_collector_id = self.collector
+        ledger = self._ledger_figures()
+        self.assertTrue(Month._otc_build_missing(self.company))
+        self.assertFalse(Month._otc_missing(self.company), "every closed month done")
+        rows = Month.search([("company_id", "=", self.company.id)])
+        # company totals of January: A 1,000 sold; of March: A's 1,000 paid
+        # 54 days after its date, 24 days late; the credit note's -100
+        jan = rows.filtered(lambda r: r.month == date(2025, 1, 1) and not r.partner_id)
+        self.assertAlmostEqual(jan.credit_sales, 1000.0)
+        mar = rows.filtered(lambda r: r.month == date(2025, 3, 1) and not r.partner_id)
+        self.assertAlmostEqual(mar.paid_amount, 1000.0)
+        self.assertAlmostEqual(mar.paid_days_to_pay, 54000.0)
+        self.assertAlmostEqual(mar.paid_days_late, 24000.0)
+        self.assertEqual(mar.paid_count, 1)
+        self.assertNotIn(
+            date.today().replace(day=1), rows.mapped("month"), "the open month"
+        )
+        self._assert_same(self._all_figures(), ledger)
+        # rebuilding replaces, never doubles
+        count = len(rows)
+        Month._otc_build(self.company, [date(2025, 2, 1), date(2025, 3, 1)])
+        self.assertEqual(
+            Month.search_count([("company_id", "=", self.company.id)]), count
+        )
+        # and the summary is what the KPIs read
+        self.env.cr.execute(
+            "UPDATE otc_receivable_month SET credit_sales = credit_sales * 2"
+            " WHERE month = '2025-02-01'"
+        )
+        self.assertAlmostEqual(self._kpis().credit_sales, 1600.0)
+
+    def test_monthly_summary_follows_entries_dated_in_its_months(self):
+        """A summarised month changed the same day (an invoice dated in it, a
+        payment taking effect in it) is read from the ledger until summarised
+        again: the figures never lag."""
+        Month = self.env["otc.receivable.month"]
+        Month._otc_build_missing(self.company)
+        summarised = Month._otc_summarised(
+            self.company, date(2025, 1, 1), date(2025, 3, 31)
+        )
+        self.assertEqual(len(summarised), 3)
+        late_invoice = self._invoice(
+            self.other, 250.0, date(2025, 2, 20), date(2025, 3, 22)
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.inv_b.ids
+        ).create(
+            {"amount": 200.0, "payment_date": date(2025, 3, 10)}
+        )._create_payments()
+        self.assertEqual(
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+            {date(2025, 1, 1)},
+        )
+        ledger = self._ledger_figures()
+        self._assert_same(self._all_figures(), ledger)
+        Month._otc_build_missing(self.company)
+        self._assert_same(self._all_figures(), ledger)
+        # an invoice reset to draft takes its month out of the summary too
+        late_invoice.button_draft()
+        self.assertNotIn(
+            date(2025, 2, 1),
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+        )
+        self._assert_same(self._all_figures(), self._ledger_figures())

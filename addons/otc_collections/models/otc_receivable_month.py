@@ -1,0 +1,260 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .otc_receivable_snapshot import paid_invoice_parts_sql, receivable_account_ids
+
+#: closed months kept summarised: the dashboard's reach (its period, the
+#: previous one, each with its count-back year, and the 12 month-ends of the
+#: trend: 27 months) with a margin
+SUMMARY_MONTHS = 36
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def month_end(day):
+    return day.replace(day=1) + relativedelta(months=1) - timedelta(days=1)
+
+
+class OtcReceivableMonth(models.Model):
+    """Credit sales and collections of a closed month, per customer.
+
+    The KPIs read, for every month of a window of up to 27 months, the credit
+    sales and the invoice parts reconciled in it (days to pay, days late, what
+    each collector collected). Summing a million journal items and
+    reconciliations on each dashboard load costs seconds; these rows hold the
+    sums per company, month and commercial partner (``partner_id``), so that
+    the filters (salesperson, collector, country, tag, customer: attributes
+    of the partner, joined when read) still apply, plus one row per company
+    and month without a partner: the company's total, which the unfiltered
+    dashboard reads alone.
+
+    Freshness: the company row of a month is also its marker. A month without
+    it is read from the ledger, exactly as before; the daily snapshot job
+    (and the backfill) summarises the closed months that lack it, replacing
+    the month's rows (idempotent). Whatever changes a summarised month's
+    figures deletes its marker in the same transaction (see
+    :meth:`_otc_invalidate`): a customer invoice or credit note posted, reset
+    or cancelled with a date in it, a reconciliation made or undone taking
+    effect in it. The open month is never summarised: what is dated in it is
+    always read from the ledger.
+    """
+
+    _name = "otc.receivable.month"
+    _description = "Receivables Monthly Summary"
+    _order = "month desc, company_id, partner_id"
+    _rec_name = "month"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade"
+    )
+    month = fields.Date(required=True, readonly=True, help="First day of the month.")
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        readonly=True,
+        ondelete="cascade",
+        help="Commercial partner; empty on the company's total of the month.",
+    )
+    # with digits: numeric columns, the sums exact like the ledger's
+    credit_sales = fields.Float(digits=(16, 2), readonly=True)
+    paid_amount = fields.Float(
+        digits=(16, 2), readonly=True, help="Invoice parts reconciled in the month."
+    )
+    paid_days_to_pay = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Sum of amount x days from invoice date to reconciliation.",
+    )
+    paid_days_late = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Sum of amount x days from due date to reconciliation.",
+    )
+    paid_count = fields.Integer(readonly=True)
+
+    def init(self):
+        # the readers select a company's months (the company rows alone when
+        # nothing filters)
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS otc_receivable_month_company_month_idx
+                ON otc_receivable_month (company_id, month, partner_id)
+            """
+        )
+
+    # ------------------------------------------------------------- reading
+    @api.model
+    def _otc_summarised(self, company, date_from, date_to):
+        """The first days of the months between the dates whose summary is
+        current (their company row exists)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT month FROM otc_receivable_month WHERE company_id = %s"
+                " AND partner_id IS NULL AND month BETWEEN %s AND %s",
+                company.id,
+                month_start(date_from),
+                date_to,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _otc_split(self, company, date_from, date_to, cuts=()):
+        """``(months, segments)``: the whole months between the dates read
+        from the summary, and the ``(start, end)`` ranges read from the
+        ledger (months not summarised, cut off by the range's ends, or
+        split by a ``cut``: a date after which a reader separates figures)."""
+        summarised = self._otc_summarised(company, date_from, date_to)
+        months, segments = [], []
+        cursor = month_start(date_from)
+        while cursor <= date_to:
+            end = month_end(cursor)
+            if (
+                cursor >= date_from
+                and end <= date_to
+                and cursor in summarised
+                and not any(cursor <= cut < end for cut in cuts)
+            ):
+                months.append(cursor)
+            else:
+                start = max(cursor, date_from)
+                stop = min(end, date_to)
+                if segments and segments[-1][1] == start - timedelta(days=1):
+                    segments[-1] = (segments[-1][0], stop)
+                else:
+                    segments.append((start, stop))
+            cursor = end + timedelta(days=1)
+        return months, segments
+
+    # ------------------------------------------------------------ building
+    @api.model
+    def _otc_missing(self, company, today=None, months=SUMMARY_MONTHS):
+        """Closed months of the last ``months`` without a current summary."""
+        today = today or fields.Date.context_today(self)
+        last = month_start(today) - relativedelta(months=1)
+        wanted = [last - relativedelta(months=i) for i in range(months)]
+        have = self._otc_summarised(company, wanted[-1], month_end(last))
+        return sorted(m for m in wanted if m not in have)
+
+    @api.model
+    def _otc_build(self, company, months):
+        """(Re)summarise ``months`` (first days of closed months) of ``company``:
+        one DELETE and one INSERT; returns the rows written."""
+        if not months:
+            return 0
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
+            self.env[model].flush_model()
+        accounts = receivable_account_ids(self.env)
+        first, last = min(months), month_end(max(months))
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM otc_receivable_month WHERE company_id = %s AND month = ANY(%s)",
+                company.id,
+                list(months),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH sales AS (
+                    SELECT cp.id AS partner_id,
+                           date_trunc('month', aml.date)::date AS month,
+                           SUM(aml.balance) AS credit_sales
+                      FROM account_move_line aml
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                     WHERE aml.company_id = %(company)s
+                       AND aml.parent_state = 'posted'
+                       AND aml.account_id = ANY(%(accounts)s)
+                       AND m.move_type IN ('out_invoice', 'out_refund')
+                       AND aml.date BETWEEN %(first)s AND %(last)s
+                  GROUP BY 1, 2
+                ), paid AS (
+                    SELECT cp.id AS partner_id,
+                           date_trunc('month', apr.max_date)::date AS month,
+                           SUM(apr.amount) AS amount,
+                           SUM(apr.amount * (apr.max_date - m.invoice_date)) AS to_pay,
+                           SUM(apr.amount * (apr.max_date
+                               - COALESCE(aml.date_maturity, m.invoice_date))) AS late,
+                           COUNT(*) AS n
+                    %(parts)s
+                  GROUP BY 1, 2
+                ), per_partner AS (
+                    SELECT COALESCE(s.partner_id, pd.partner_id) AS partner_id,
+                           COALESCE(s.month, pd.month) AS month,
+                           COALESCE(s.credit_sales, 0) AS credit_sales,
+                           COALESCE(pd.amount, 0) AS amount,
+                           COALESCE(pd.to_pay, 0) AS to_pay,
+                           COALESCE(pd.late, 0) AS late,
+                           COALESCE(pd.n, 0) AS n
+                      FROM sales s
+                 FULL JOIN paid pd ON pd.partner_id = s.partner_id AND pd.month = s.month
+                     WHERE COALESCE(s.month, pd.month) = ANY(%(months)s)
+                ), rows AS (
+                    SELECT partner_id, month, credit_sales, amount, to_pay, late, n
+                      FROM per_partner
+                    UNION ALL
+                    -- the company's total, also the marker of a current month
+                    SELECT NULL, mo.month, COALESCE(SUM(pp.credit_sales), 0),
+                           COALESCE(SUM(pp.amount), 0), COALESCE(SUM(pp.to_pay), 0),
+                           COALESCE(SUM(pp.late), 0), COALESCE(SUM(pp.n), 0)
+                      FROM unnest(%(months)s::date[]) mo(month)
+                 LEFT JOIN per_partner pp ON pp.month = mo.month
+                  GROUP BY mo.month
+                )
+                INSERT INTO otc_receivable_month
+                       (company_id, month, partner_id, credit_sales, paid_amount,
+                        paid_days_to_pay, paid_days_late, paid_count,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(company)s, month, partner_id, credit_sales, amount, to_pay, late, n,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM rows
+                """,
+                company=company.id,
+                accounts=accounts,
+                first=first,
+                last=last,
+                months=list(months),
+                parts=paid_invoice_parts_sql(company.id, first, last, accounts),
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+        return self.env.cr.rowcount
+
+    @api.model
+    def _otc_build_missing(self, company, today=None):
+        """Summarise the closed months of ``company`` that lack a current summary."""
+        return self._otc_build(company, self._otc_missing(company, today))
+
+    @api.model
+    def _otc_invalidate(self, company_dates):
+        """Mark the months of ``company_dates`` (``{(company_id, date)}``) as
+        not summarised: the readers go back to the ledger for them until the
+        next daily run summarises them again."""
+        # months still to come are not summarised anywhere (a day of margin:
+        # the daily job's today may be ahead of this user's)
+        last = month_start(fields.Date.context_today(self) + timedelta(days=1))
+        pairs = {
+            (cid, month_start(d))
+            for cid, d in company_dates
+            if cid and d and month_start(d) <= last
+        }
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM otc_receivable_month m USING unnest(%s::int[], %s::date[])"
+                " AS x(company_id, month) WHERE m.partner_id IS NULL"
+                " AND m.company_id = x.company_id AND m.month = x.month",
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+            )
+        )
