@@ -452,14 +452,23 @@ class OtcReceivableKpi(models.TransientModel):
         """Collections ratios of the period (``None`` when nothing to measure)."""
         company = self.company_id.id
         partners = self._otc_partner_filter()
+        # the customers only when filtered: unfiltered, the count is read
+        # from an index of the posted customer invoices by date
+        customers = (
+            SQL(
+                """JOIN res_partner p ON p.id = m.partner_id
+                   JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)"""
+            )
+            if self._otc_partner_conditions()
+            else SQL("")
+        )
         invoices, disputes = self._otc_one(
             SQL(
                 """
                 SELECT (SELECT COUNT(*) FROM account_move m
-                          JOIN res_partner p ON p.id = m.partner_id
-                          JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                          %(customers)s
                          WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice'
-                           AND m.state = 'posted'
+                           AND m.state = 'posted' AND m.partner_id IS NOT NULL
                            AND m.invoice_date BETWEEN %(date_from)s AND %(date_to)s
                            AND %(partners)s),
                        (SELECT COUNT(*) FROM otc_dispute d
@@ -469,6 +478,7 @@ class OtcReceivableKpi(models.TransientModel):
                            AND %(partners)s)
                 """,
                 company=company,
+                customers=customers,
                 date_from=date_from,
                 date_to=date_to,
                 partners=partners,
@@ -655,16 +665,18 @@ class OtcReceivableKpi(models.TransientModel):
                 SELECT cur.name, aml.currency_id, SUM(aml.amount_residual_currency),
                        SUM(aml.amount_residual)
                   FROM account_move_line aml
-                  JOIN account_account acc ON acc.id = aml.account_id
                   JOIN res_currency cur ON cur.id = aml.currency_id
                   JOIN res_partner p ON p.id = aml.partner_id
                   JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
                  WHERE aml.company_id = %s AND aml.parent_state = 'posted'
-                   AND acc.account_type = 'asset_receivable' AND NOT aml.reconciled
+                   AND aml.account_id = ANY(%s)
+                   -- IS NOT TRUE: Odoo's index of the unreconciled items
+                   AND aml.reconciled IS NOT TRUE AND NOT aml.reconciled
                    AND aml.currency_id != %s AND %s
               GROUP BY 1, 2
                 """,
                 self.company_id.id,
+                receivable_account_ids(self.env),
                 self.company_id.currency_id.id,
                 self._otc_partner_filter(),
             )
@@ -922,10 +934,14 @@ class OtcReceivableKpi(models.TransientModel):
                 SELECT s.snapshot_date, SUM(s.amount),
                        COALESCE(SUM(s.amount) FILTER (WHERE s.bucket = 0), 0)
                   FROM otc_receivable_snapshot s
-                  JOIN res_partner cp ON cp.id = s.partner_id
+                  %s
                  WHERE s.company_id = %s AND s.snapshot_date = ANY(%s) AND %s
               GROUP BY 1
                 """,
+                # the customers only when filtered (index-only otherwise)
+                SQL("JOIN res_partner cp ON cp.id = s.partner_id")
+                if self._otc_partner_conditions()
+                else SQL(""),
                 self.company_id.id,
                 ends,
                 self._otc_partner_filter(),

@@ -13,7 +13,7 @@ class ResCompany(models.Model):
         "Cash-in Forecast of the Week",
         readonly=True,
         copy=False,
-        groups="base.group_system",
+        groups="otc_order_to_cash.group_otc_ar_clerk",
         help="Stored by the daily payment prediction with the key of its inputs; "
         "the dashboard reuses it while they are unchanged.",
     )

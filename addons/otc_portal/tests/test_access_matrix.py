@@ -42,6 +42,7 @@ ACCESS = {
     "otc.promise": {"portal": "r---", "salesman": "----", "clerk": "r---", "collector": "rwc-"},
     "otc.receivable.alert": {"portal": "----", "salesman": "----", "clerk": "rw--", "collector": "rw--"},
     "otc.receivable.kpi": {"portal": "----", "salesman": "rwc-", "clerk": "rwc-", "collector": "rwc-"},
+    "otc.receivable.month": {"portal": "----", "salesman": "----", "clerk": "r---", "collector": "r---"},
     "otc.receivable.snapshot": {"portal": "----", "salesman": "r---", "clerk": "r---", "collector": "r---"},
     "otc.remittance": {"portal": "----", "salesman": "----", "clerk": "rwcu", "collector": "rwcu"},
     "otc.remittance.import": {"portal": "----", "salesman": "----", "clerk": "rwc-", "collector": "rwc-"},
