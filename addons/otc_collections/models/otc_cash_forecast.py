@@ -119,6 +119,8 @@ class OtcCashForecast(models.TransientModel):
             )
         )
         orders = self.env.cr.fetchall()
+        if not orders:
+            return []
         self.env.cr.execute(
             SQL(
                 "SELECT COALESCE(AVG(predicted_days_late), 0) FROM otc_payment_prediction"

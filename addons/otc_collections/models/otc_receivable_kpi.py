@@ -1,5 +1,4 @@
 import io
-from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -670,8 +669,10 @@ class OtcReceivableKpi(models.TransientModel):
                   JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
                  WHERE aml.company_id = %s AND aml.parent_state = 'posted'
                    AND aml.account_id = ANY(%s)
-                   -- IS NOT TRUE: Odoo's index of the unreconciled items
+                   -- as written in the index of the open foreign-currency items
+                   -- (otc.receivable.month's init)
                    AND aml.reconciled IS NOT TRUE AND NOT aml.reconciled
+                   AND aml.currency_id <> aml.company_currency_id
                    AND aml.currency_id != %s AND %s
               GROUP BY 1, 2
                 """,
@@ -882,28 +883,32 @@ class OtcReceivableKpi(models.TransientModel):
         """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
         bounds = self.company_id._otc_aging_bounds()
         # one read of what was open (rebuilding it from the ledger is the
-        # costly part), the totals per bucket and per customer summed here
+        # costly part), summed per bucket and per customer: the ten customers
+        # most overdue, by amount then id
         self.env.cr.execute(
             SQL(
-                "SELECT o.partner_id, o.bucket, SUM(o.amount) FROM (%s) o GROUP BY 1, 2",
+                """
+                WITH o AS MATERIALIZED (%s)
+                SELECT NULL::int, bucket, SUM(amount), NULL::numeric
+                  FROM o
+              GROUP BY bucket
+                 UNION ALL
+                (SELECT partner_id, NULL, SUM(amount) FILTER (WHERE bucket > 0), SUM(amount)
+                   FROM o
+               GROUP BY partner_id
+                 HAVING SUM(amount) FILTER (WHERE bucket > 0) > 0
+               ORDER BY 3 DESC, 1
+                  LIMIT 10)
+                """,
                 self._otc_open_sql(self.date_to),
             )
         )
-        per_bucket = defaultdict(float)
-        per_partner = defaultdict(lambda: [0.0, 0.0])  # overdue, total
-        for partner_id, bucket, amount in self.env.cr.fetchall():
-            per_bucket[bucket] += amount
-            per_partner[partner_id][1] += amount
-            if bucket > 0:
-                per_partner[partner_id][0] += amount
-        top = sorted(
-            (
-                (partner_id, overdue, total)
-                for partner_id, (overdue, total) in per_partner.items()
-                if overdue > 0
-            ),
-            key=lambda row: (-row[1], row[0]),
-        )[:10]
+        per_bucket, top = {}, []
+        for partner_id, bucket, amount, total in self.env.cr.fetchall():
+            if partner_id is None:
+                per_bucket[bucket] = amount
+            else:
+                top.append((partner_id, amount, total))
         buckets = aging_engine.buckets(bounds)
         aging = [
             {

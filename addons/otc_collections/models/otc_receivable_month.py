@@ -82,11 +82,15 @@ class OtcReceivableMonth(models.Model):
         # The dashboard's reads, index-only where they scan many rows: a
         # company's months (its totals alone when nothing filters; its
         # customers' rows for the worsening payers and the collectors), the
-        # month-end snapshots of the trend, the invoices issued in a period.
+        # month-end snapshots of the trend, the invoices issued in a period;
+        # and the open items in a foreign currency (a few among a company's
+        # open items).
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS otc_receivable_month_company_month_idx
                 ON otc_receivable_month (company_id, month, partner_id);
+            CREATE INDEX IF NOT EXISTS otc_receivable_month_totals_idx
+                ON otc_receivable_month (company_id, month) WHERE partner_id IS NULL;
             CREATE INDEX IF NOT EXISTS otc_receivable_month_partner_rows_idx
                 ON otc_receivable_month (company_id, month)
                 INCLUDE (partner_id, credit_sales, paid_amount, paid_days_to_pay,
@@ -95,6 +99,10 @@ class OtcReceivableMonth(models.Model):
             CREATE INDEX IF NOT EXISTS otc_receivable_snapshot_totals_idx
                 ON otc_receivable_snapshot (company_id, snapshot_date)
                 INCLUDE (bucket, amount, partner_id);
+            CREATE INDEX IF NOT EXISTS otc_account_move_line_open_foreign_idx
+                ON account_move_line (company_id, account_id)
+             WHERE reconciled IS NOT TRUE AND parent_state = 'posted'
+               AND currency_id <> company_currency_id;
             CREATE INDEX IF NOT EXISTS otc_account_move_customer_invoice_date_idx
                 ON account_move (company_id, invoice_date) INCLUDE (partner_id)
              WHERE move_type = 'out_invoice' AND state = 'posted';
