@@ -933,26 +933,35 @@ class OtcReceivableKpi(models.TransientModel):
         Snapshot = self.env["otc.receivable.snapshot"]
         # one more month-end: the opening of the first month
         ends = Snapshot._otc_month_ends(self.date_to, months + 1)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT s.snapshot_date, SUM(s.amount),
-                       COALESCE(SUM(s.amount) FILTER (WHERE s.bucket = 0), 0)
-                  FROM otc_receivable_snapshot s
-                  %s
-                 WHERE s.company_id = %s AND s.snapshot_date = ANY(%s) AND %s
-              GROUP BY 1
-                """,
-                # the customers only when filtered (index-only otherwise)
-                SQL("JOIN res_partner cp ON cp.id = s.partner_id")
-                if self._otc_partner_conditions()
-                else SQL(""),
-                self.company_id.id,
-                ends,
-                self._otc_partner_filter(),
+        stored = {}
+        filtered = self._otc_partner_conditions()
+        if not filtered:
+            # the whole company: the month-end totals the monthly summary
+            # keeps of its snapshots (otc.receivable.month)
+            stored = self.env["otc.receivable.month"]._otc_closing(
+                self.company_id, ends
             )
-        )
-        stored = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        missing = [end for end in ends if end not in stored]
+        if missing:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT s.snapshot_date, SUM(s.amount),
+                           COALESCE(SUM(s.amount) FILTER (WHERE s.bucket = 0), 0)
+                      FROM otc_receivable_snapshot s
+                      %s
+                     WHERE s.company_id = %s AND s.snapshot_date = ANY(%s) AND %s
+                  GROUP BY 1
+                    """,
+                    SQL("JOIN res_partner cp ON cp.id = s.partner_id")
+                    if filtered
+                    else SQL(""),
+                    self.company_id.id,
+                    missing,
+                    self._otc_partner_filter(),
+                )
+            )
+            stored.update({row[0]: row[1:] for row in self.env.cr.fetchall()})
         # newest first, with the count-back's year before the first month
         sales = self._otc_sales_by_month(
             ends[1].replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1),

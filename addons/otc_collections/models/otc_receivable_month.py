@@ -77,6 +77,18 @@ class OtcReceivableMonth(models.Model):
         help="Sum of amount x days from due date to reconciliation.",
     )
     paid_count = fields.Integer(readonly=True)
+    closing_ar = fields.Float(
+        "Receivables at Month-End",
+        digits=(16, 2),
+        readonly=True,
+        help="Company row: the total of the month-end's snapshot (empty without one).",
+    )
+    closing_current = fields.Float(
+        "Not Yet Due at Month-End",
+        digits=(16, 2),
+        readonly=True,
+        help="Company row: the current bucket of the month-end's snapshot.",
+    )
 
     def init(self):
         # The dashboard's reads, index-only where they scan many rows: a
@@ -153,6 +165,52 @@ class OtcReceivableMonth(models.Model):
             cursor = end + timedelta(days=1)
         return months, segments
 
+    @api.model
+    def _otc_closing(self, company, ends):
+        """``{month-end: (total, not yet due)}`` of the month-end snapshots
+        among ``ends`` that the company rows keep (see :meth:`_otc_set_closing`)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT month, closing_ar, closing_current FROM otc_receivable_month
+                 WHERE company_id = %s AND partner_id IS NULL AND month = ANY(%s)
+                   AND closing_ar IS NOT NULL
+                """,
+                company.id,
+                [month_start(end) for end in ends],
+            )
+        )
+        return {
+            month_end(month): (total, current)
+            for month, total, current in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _otc_set_closing(self, company, as_of):
+        """Keep the totals of the snapshot just taken at ``as_of``, when a
+        month-end, on its month's company row (if summarised): the trend of
+        the unfiltered dashboard reads them instead of the snapshot's rows.
+        The snapshot and its totals change in the same transaction."""
+        if as_of != month_end(as_of):
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE otc_receivable_month m
+                   SET closing_ar = t.total, closing_current = t.current
+                  FROM (SELECT SUM(amount) AS total,
+                               COALESCE(SUM(amount) FILTER (WHERE bucket = 0), 0) AS current
+                          FROM otc_receivable_snapshot
+                         WHERE company_id = %(company)s AND snapshot_date = %(as_of)s) t
+                 WHERE m.company_id = %(company)s AND m.partner_id IS NULL
+                   AND m.month = %(month)s
+                """,
+                company=company.id,
+                as_of=as_of,
+                month=month_start(as_of),
+            )
+        )
+
     # ------------------------------------------------------------ building
     @api.model
     def _otc_missing(self, company, today=None, months=SUMMARY_MONTHS):
@@ -218,23 +276,36 @@ class OtcReceivableMonth(models.Model):
                       FROM sales s
                  FULL JOIN paid pd ON pd.partner_id = s.partner_id AND pd.month = s.month
                      WHERE COALESCE(s.month, pd.month) = ANY(%(months)s)
+                ), closing AS (
+                    SELECT snapshot_date, SUM(amount) AS total,
+                           COALESCE(SUM(amount) FILTER (WHERE bucket = 0), 0) AS current
+                      FROM otc_receivable_snapshot
+                     WHERE company_id = %(company)s
+                       AND snapshot_date = ANY(%(ends)s)
+                  GROUP BY 1
                 ), rows AS (
-                    SELECT partner_id, month, credit_sales, amount, to_pay, late, n
+                    SELECT partner_id, month, credit_sales, amount, to_pay, late, n,
+                           NULL::numeric AS total, NULL::numeric AS current
                       FROM per_partner
                     UNION ALL
-                    -- the company's total, also the marker of a current month
+                    -- the company's total, also the marker of a current month,
+                    -- with its month-end snapshot's totals
                     SELECT NULL, mo.month, COALESCE(SUM(pp.credit_sales), 0),
                            COALESCE(SUM(pp.amount), 0), COALESCE(SUM(pp.to_pay), 0),
-                           COALESCE(SUM(pp.late), 0), COALESCE(SUM(pp.n), 0)
+                           COALESCE(SUM(pp.late), 0), COALESCE(SUM(pp.n), 0),
+                           MAX(cl.total), MAX(cl.current)
                       FROM unnest(%(months)s::date[]) mo(month)
                  LEFT JOIN per_partner pp ON pp.month = mo.month
+                 LEFT JOIN closing cl
+                        ON cl.snapshot_date = (mo.month + interval '1 month - 1 day')::date
                   GROUP BY mo.month
                 )
                 INSERT INTO otc_receivable_month
                        (company_id, month, partner_id, credit_sales, paid_amount,
-                        paid_days_to_pay, paid_days_late, paid_count,
-                        create_uid, create_date, write_uid, write_date)
+                        paid_days_to_pay, paid_days_late, paid_count, closing_ar,
+                        closing_current, create_uid, create_date, write_uid, write_date)
                 SELECT %(company)s, month, partner_id, credit_sales, amount, to_pay, late, n,
+                       total, current,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                   FROM rows
                 """,
@@ -243,6 +314,7 @@ class OtcReceivableMonth(models.Model):
                 first=first,
                 last=last,
                 months=list(months),
+                ends=[month_end(m) for m in months],
                 parts=paid_invoice_parts_sql(company.id, first, last, accounts),
                 uid=self.env.uid,
             )

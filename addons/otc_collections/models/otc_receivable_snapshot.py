@@ -206,8 +206,10 @@ class OtcReceivableSnapshot(models.Model):
                 ),
             )
         )
+        rows = self.env.cr.rowcount
+        self.env["otc.receivable.month"]._otc_set_closing(company, as_of)
         self.invalidate_model()
-        return self.env.cr.rowcount
+        return rows
 
     @api.model
     def _otc_missing_month_ends(self, company, months=BACKFILL_MONTHS, today=None):
