@@ -12,6 +12,7 @@ from . import otc_dunning_run
 from . import otc_dunning_communication
 from . import otc_dunning_communication_line
 from . import account_move
+from . import account_move_line
 from . import res_partner
 from . import otc_receivable_snapshot
 from . import otc_receivable_month

@@ -41,8 +41,9 @@ class OtcReceivableMonth(models.Model):
     figures deletes its marker in the same transaction (see
     :meth:`_otc_invalidate`): a customer invoice or credit note posted, reset
     or cancelled with a date in it, a reconciliation made or undone taking
-    effect in it. The open month is never summarised: what is dated in it is
-    always read from the ledger.
+    effect in it, the due date of an invoice item reconciled in it changed.
+    The open month is never summarised: what is dated in it is always read
+    from the ledger.
     """
 
     _name = "otc.receivable.month"

@@ -740,6 +740,16 @@ class TestReceivableKpi(OtcCreditCommon):
         self._assert_same(self._all_figures(), ledger)
         Month._otc_build_missing(self.company)
         self._assert_same(self._all_figures(), ledger)
+        # so does a due date moved after payment (A's, paid in March)
+        Month._otc_build_missing(self.company)
+        self.inv_a.line_ids.filtered(
+            lambda ln: ln.account_type == "asset_receivable"
+        ).date_maturity = date(2025, 2, 20)
+        self.assertNotIn(
+            date(2025, 3, 1),
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+        )
+        self._assert_same(self._all_figures(), self._ledger_figures())
         # an invoice reset to draft takes its month out of the summary too
         late_invoice.button_draft()
         self.assertNotIn(
