@@ -921,7 +921,7 @@ class AccountBankStatementLine(models.Model):
                     reconcile_plan.append(counterpart + paid_by_id[item_id])
         # reconciling changes residuals only: nothing of the invoices' own
         # lines (taxes, payment terms) needs resynchronising
-        AML.with_context(skip_invoice_sync=True)._reconcile_plan(reconcile_plan)
+        AML.with_context(skip_invoice_sync=True)._otc_reconcile(reconcile_plan)
         return lines
 
     def _otc_no_analytic_models(self, validated):

@@ -24,3 +24,4 @@ from . import test_delivery_hold
 from . import test_return_refund
 from . import test_return_mail
 from . import test_return_request
+from . import test_cash_reconcile

@@ -1,0 +1,199 @@
+from odoo.tests import tagged
+
+from ..engine import matching
+from .common import OtcCashCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCashReconcile(OtcCashCommon):
+    """The set-based reconciliation of an automatic run
+    (``account.move.line._otc_reconcile``) leaves what Odoo's
+    ``_reconcile_plan`` leaves: partials, full reconciles, matching numbers,
+    residuals and the invoices' payment states, case by case."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+
+    def apply(self, line, invoices, amounts, orm, **extra):
+        items = self.receivable(invoices)
+        proposal = matching.Proposal(
+            customer_id=invoices.partner_id.id,
+            allocations=tuple(zip(items.ids, amounts, strict=True)),
+            kind=extra.pop("kind", "exact"),
+            score=1.0,
+            strength=1.0,
+            reasons=(),
+            **extra,
+        )
+        Line = self.env["account.bank.statement.line"]
+        if orm:
+            Line = Line.with_context(otc_orm_writes=True)
+        applied = Line._otc_apply([(line, proposal)], origin="auto", strict=True)
+        self.assertEqual(applied, line)
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+    def snapshot(self, line, invoices):
+        """What the reconciliation left, without ids and moments."""
+        items = self.receivable(invoices) | line.move_id.line_ids
+        partials = items.matched_debit_ids | items.matched_credit_ids
+        position = {
+            aml: (int(aml.move_id == line.move_id), aml.balance) for aml in items
+        }
+        # an earlier payment's counterpart
+        for aml in partials.debit_move_id | partials.credit_move_id:
+            position.setdefault(aml, (-1, aml.balance))
+
+        def number(aml):
+            if not aml.matching_number:
+                return None
+            return "partial" if aml.matching_number.startswith("P") else "full"
+
+        return {
+            "items": sorted(
+                (
+                    position[aml],
+                    aml.amount_residual,
+                    aml.amount_residual_currency,
+                    aml.reconciled,
+                    bool(aml.full_reconcile_id),
+                    number(aml),
+                )
+                for aml in items
+            ),
+            "partials": sorted(
+                (
+                    position[partial.debit_move_id],
+                    position[partial.credit_move_id],
+                    partial.amount,
+                    partial.debit_amount_currency,
+                    partial.credit_amount_currency,
+                    partial.debit_currency_id.name,
+                    partial.credit_currency_id.name,
+                    partial.company_id.id,
+                    partial.max_date,
+                    bool(partial.full_reconcile_id),
+                    bool(partial.exchange_move_id),
+                )
+                for partial in partials
+            ),
+            "invoices": sorted(
+                (
+                    invoice.amount_residual,
+                    invoice.amount_residual_signed,
+                    invoice.payment_state,
+                    invoice.status_in_payment,
+                    invoice.invoice_date_due,
+                    invoice.amount_total,
+                )
+                for invoice in invoices
+            ),
+            "line": (line.is_reconciled, line.amount_residual),
+        }
+
+    def assert_same(self, build, amounts, **extra):
+        """Run the same case both ways; returns the fast snapshot."""
+        results = []
+        for orm in (False, True):
+            line, invoices = build()
+            self.apply(line, invoices, amounts, orm, **extra)
+            results.append(self.snapshot(line, invoices))
+        self.assertEqual(results[0], results[1])
+        return results[0]
+
+    def test_exact_payment(self):
+        def build():
+            invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
+            return self.make_line(500.0, label=invoice.name), invoice
+
+        result = self.assert_same(build, [500.0])
+        self.assertEqual(result["invoices"][0][2], "paid")
+        self.assertIn("full", [item[5] for item in result["items"]])
+
+    def test_partial_payment(self):
+        def build():
+            invoice = self.make_invoice(self.rossi, 800.0, days_ago=10)
+            return self.make_line(300.0, label=invoice.name), invoice
+
+        result = self.assert_same(build, [300.0], kind="partial")
+        self.assertEqual(result["invoices"][0][2], "partial")
+        self.assertEqual(result["invoices"][0][0], 500.0)
+
+    def test_several_invoices_and_fee(self):
+        def build():
+            first = self.make_invoice(self.rossi, 400.0, days_ago=20)
+            second = self.make_invoice(self.rossi, 250.0, days_ago=10)
+            return self.make_line(647.0, label="two invoices"), first | second
+
+        result = self.assert_same(build, [400.0, 250.0], kind="fee", writeoff=3.0)
+        self.assertEqual([row[2] for row in result["invoices"]], ["paid", "paid"])
+
+    def test_overpayment_left_as_credit(self):
+        def build():
+            invoice = self.make_invoice(self.rossi, 200.0, days_ago=10)
+            return self.make_line(260.0, label=invoice.name), invoice
+
+        self.assert_same(build, [200.0], kind="overpayment", credit=60.0)
+
+    def test_invoice_already_partly_paid(self):
+        """Odoo's own path (an earlier partial): same result either way."""
+
+        def build():
+            invoice = self.make_invoice(self.rossi, 600.0, days_ago=10)
+            earlier = self.make_line(100.0, label=invoice.name)
+            self.apply(earlier, invoice, [100.0], orm=True, kind="partial")
+            return self.make_line(500.0, label=invoice.name), invoice
+
+        result = self.assert_same(build, [500.0])
+        self.assertEqual(result["invoices"][0][2], "paid")
+
+    def test_foreign_currency_invoice(self):
+        """Odoo's own path (another currency, exchange difference)."""
+
+        def build():
+            invoice = self.make_invoice(
+                self.rossi, 300.0, days_ago=10, currency=self.eur
+            )
+            line = self.make_line(
+                150.0,
+                label=invoice.name,
+                foreign_currency=self.eur,
+                amount_currency=300.0,
+            )
+            return line, invoice
+
+        self.assert_same(build, [300.0], currency="EUR")
+
+    def test_simple_pairs_skip_reconcile_plan(self):
+        """The simple case does not go through ``_reconcile_plan``, and the
+        paid invoice's due date is not computed again."""
+        invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
+        line = self.make_line(500.0, label=invoice.name)
+        self.env.flush_all()
+        AML = type(self.env["account.move.line"])
+        Move = type(self.env["account.move"])
+        calls, due_dates = [], []
+        original = AML._reconcile_plan
+        original_due = Move._compute_invoice_date_due
+
+        def spy(records, plan):
+            calls.append(plan)
+            return original(records, plan)
+
+        def spy_due(moves):
+            due_dates.extend(moves.ids)
+            return original_due(moves)
+
+        AML._reconcile_plan = spy
+        Move._compute_invoice_date_due = spy_due
+        try:
+            self.apply(line, invoice, [500.0], orm=False)
+        finally:
+            AML._reconcile_plan = original
+            Move._compute_invoice_date_due = original_due
+        self.assertFalse(calls)
+        self.assertNotIn(invoice.id, due_dates)
+        self.assert_paid_by(line, invoice)
+        self.assertEqual(invoice.payment_state, "paid")
