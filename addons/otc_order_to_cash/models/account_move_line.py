@@ -21,14 +21,15 @@ class AccountMoveLine(models.Model):
         """Reconcile (counterpart, item) pairs: Odoo's result, set-based.
 
         ``plan`` lists two-item recordsets, each a counterpart just written
-        by cash application and the open item it pays. Odoo's
+        by cash application followed by the open item it pays. Odoo's
         ``_reconcile_plan`` builds the partials record by record through the
         ORM (a third of an automatic run's time). Most pairs are the simple
         case it handles: both items in company currency, opposite signs, the
         same reconcilable account, neither touched by an earlier partial, no
         cash-basis taxes and no payment waiting on the item's entry. For
         those, ``_otc_reconcile_simple`` writes the same partials, full
-        reconciles and matching numbers in one statement per table; every
+        reconciles, residuals, matching numbers and (for an invoice nothing
+        paid before) the invoice's residual and payment state; every
         other pair (and everything with the context key ``otc_orm_writes``,
         a person applying a few lines) goes through ``_reconcile_plan``.
         """
@@ -43,7 +44,7 @@ class AccountMoveLine(models.Model):
 
     @api.model
     def _otc_split_simple(self, plan):
-        """Returns ([(debit, credit)] of the simple pairs, [other pairs]).
+        """Returns ([(debit, credit, item)] of the simple pairs, [other pairs]).
 
         Simple: two items of opposite signs in company currency, on the same
         reconcilable account, posted, that no partial touches yet (so
@@ -114,7 +115,7 @@ class AccountMoveLine(models.Model):
                     for aml in pair
                 )
             ):
-                simple.append((debit, credit))
+                simple.append((debit, credit, pair[1]))
             else:
                 other.append(pair)
         return simple, other
@@ -141,12 +142,13 @@ class AccountMoveLine(models.Model):
         """
         AML = self.env["account.move.line"]
         Move = self.env["account.move"]
-        amls = self.union(*(debit | credit for debit, credit in pairs))
+        amls = self.union(*(debit | credit for debit, credit, _item in pairs))
         pre_hook_data = amls._reconcile_pre_hook()
+        invoices = self._otc_simple_invoices([item for *_pair, item in pairs])
         now = self.env.cr.now()
         uid = self.env.uid
         settled = []
-        for debit, credit in pairs:
+        for debit, credit, _item in pairs:
             currency = debit.company_currency_id
             amount = min(debit.balance, -credit.balance)
             debit_left = currency.round(debit.balance - amount)
@@ -220,6 +222,17 @@ class AccountMoveLine(models.Model):
         ]
         due = Move._fields["invoice_date_due"]
         pending_due = set(self.env.transaction.tocompute.get(due, ()))
+        invoice_fields = [
+            *self.pool.field_computed[Move._fields["amount_residual"]],
+            Move._fields["payment_state"],
+        ]
+        # an invoice with a change of its own pending is left to the ORM
+        for field in invoice_fields:
+            invoices = {
+                move: values
+                for move, values in invoices.items()
+                if move.id not in self.env.transaction.tocompute.get(field, ())
+            }
         # the ORM learns what was created, as after its own create: what
         # depends on the items' partials is marked for recomputation
         Partial = self.env["account.partial.reconcile"]
@@ -250,12 +263,115 @@ class AccountMoveLine(models.Model):
         for fname in fnames[:3]:
             self.env.remove_to_compute(AML._fields[fname], amls)
         amls.modified(fnames)
+        self._otc_set_invoice_values(invoices, settled, invoice_fields)
         # reconciling changes no invoice's total nor its terms, so not its
         # due date: Odoo's dependencies would recompute the payment terms of
         # every invoice paid (a tenth of the run) to write the same date
-        invoices = amls.move_id.filtered(lambda move: move.is_invoice(True))
+        paid = amls.move_id.filtered(lambda move: move.is_invoice(True))
         unchanged = (
             set(self.env.transaction.tocompute.get(due, ())) - pending_due
-        ) & set(invoices.ids)
+        ) & set(paid.ids)
         self.env.remove_to_compute(due, Move.browse(unchanged))
         amls._reconcile_post_hook(pre_hook_data)
+
+    @api.model
+    def _otc_simple_invoices(self, items):
+        """The invoices whose residual and payment state follow from the pairs.
+
+        An invoice nothing paid before (not paid, no partial on any of its
+        items, no payment matched to it, not blocked), whose paid items are
+        its payment-term items, while Odoo's own computations of the amounts
+        and payment state are those of ``account`` (no installed module
+        overrides them): then its new residual is the old one less what the
+        pairs pay, and its payment state "paid" at zero, else "partial",
+        exactly as ``_compute_amount`` and ``_compute_payment_state`` find.
+        Returns {invoice: its current (residual, signed residual)}.
+        """
+        Move = self.env["account.move"]
+        own = "odoo.addons.account.models.account_move"
+        if any(
+            getattr(type(Move), name).__module__ != own
+            for name in ("_compute_amount", "_compute_payment_state")
+        ) or (
+            type(self)._compute_amount_residual.__module__
+            != "odoo.addons.account.models.account_move_line"
+        ):
+            return {}
+        moves = Move.union(*(item.move_id for item in items))
+        moves.fetch(
+            [
+                "move_type",
+                "state",
+                "payment_state",
+                "amount_residual",
+                "amount_residual_signed",
+                "currency_id",
+                "company_id",
+            ]
+        )
+        touched = {
+            move_id
+            for (move_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT aml.move_id
+                      FROM account_move_line aml
+                      JOIN account_partial_reconcile part
+                        ON part.debit_move_id = aml.id
+                     WHERE aml.move_id = ANY(%(ids)s)
+                     UNION
+                    SELECT aml.move_id
+                      FROM account_move_line aml
+                      JOIN account_partial_reconcile part
+                        ON part.credit_move_id = aml.id
+                     WHERE aml.move_id = ANY(%(ids)s)
+                    """,
+                    ids=moves.ids,
+                )
+            )
+        }
+        return {
+            move: (move.amount_residual, move.amount_residual_signed)
+            for move in moves
+            if move.is_invoice(include_receipts=True)
+            and move.state == "posted"
+            and move.payment_state == "not_paid"
+            and move.currency_id == move.company_id.currency_id
+            and move.id not in touched
+            and all(
+                item.display_type == "payment_term"
+                for item in items
+                if item.move_id == move
+            )
+        }
+
+    @api.model
+    def _otc_set_invoice_values(self, invoices, settled, invoice_fields):
+        """Give the invoices their new residual and payment state as computed."""
+        if not invoices:
+            return
+        Move = self.env["account.move"]
+        change = {}
+        for debit, credit, _amount, debit_left, credit_left, _full in settled:
+            for aml, left in ((debit, debit_left), (credit, credit_left)):
+                if aml.move_id in invoices:
+                    # untouched before: the item's residual was its balance
+                    change[aml.move_id] = change.get(aml.move_id, 0.0) + (
+                        left - aml.balance
+                    )
+        moves = Move.union(*invoices)
+        with self.env.protecting(invoice_fields, moves):
+            for move, (residual, signed) in invoices.items():
+                delta = change.get(move, 0.0)
+                move.amount_residual_signed = signed + delta
+                move.amount_residual = residual - move.direction_sign * delta
+                move.payment_state = (
+                    "paid"
+                    if move.currency_id.is_zero(move.amount_residual)
+                    else "partial"
+                )
+        # what depends on them is recomputed; not they (payment_state depends
+        # on the residual)
+        moves.modified(["amount_residual", "amount_residual_signed", "payment_state"])
+        for field in invoice_fields:
+            self.env.remove_to_compute(field, moves)

@@ -168,7 +168,8 @@ class TestCashReconcile(OtcCashCommon):
 
     def test_simple_pairs_skip_reconcile_plan(self):
         """The simple case does not go through ``_reconcile_plan``, and the
-        paid invoice's due date is not computed again."""
+        paid invoice's due date, amounts and payment state are not computed
+        again (they follow from the payment)."""
         invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
         line = self.make_line(500.0, label=invoice.name)
         self.env.flush_all()
@@ -177,6 +178,8 @@ class TestCashReconcile(OtcCashCommon):
         calls, due_dates = [], []
         original = AML._reconcile_plan
         original_due = Move._compute_invoice_date_due
+        original_state = Move._compute_payment_state
+        states = []
 
         def spy(records, plan):
             calls.append(plan)
@@ -186,14 +189,24 @@ class TestCashReconcile(OtcCashCommon):
             due_dates.extend(moves.ids)
             return original_due(moves)
 
+        def spy_state(moves):
+            states.extend(moves.ids)
+            return original_state(moves)
+
+        # a spy, not an override: the set-based path checks that Odoo's own
+        # computation is the one installed
+        spy_state.__module__ = original_state.__module__
         AML._reconcile_plan = spy
         Move._compute_invoice_date_due = spy_due
+        Move._compute_payment_state = spy_state
         try:
             self.apply(line, invoice, [500.0], orm=False)
         finally:
             AML._reconcile_plan = original
             Move._compute_invoice_date_due = original_due
+            Move._compute_payment_state = original_state
         self.assertFalse(calls)
         self.assertNotIn(invoice.id, due_dates)
+        self.assertNotIn(invoice.id, states)
         self.assert_paid_by(line, invoice)
         self.assertEqual(invoice.payment_state, "paid")
