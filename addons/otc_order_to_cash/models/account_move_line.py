@@ -330,6 +330,10 @@ class AccountMoveLine(models.Model):
                 )
             )
         }
+        # moves with a paid item that is not one of their payment terms
+        touched.update(
+            item.move_id.id for item in items if item.display_type != "payment_term"
+        )
         return {
             move: (move.amount_residual, move.amount_residual_signed)
             for move in moves
@@ -338,11 +342,6 @@ class AccountMoveLine(models.Model):
             and move.payment_state == "not_paid"
             and move.currency_id == move.company_id.currency_id
             and move.id not in touched
-            and all(
-                item.display_type == "payment_term"
-                for item in items
-                if item.move_id == move
-            )
         }
 
     @api.model
