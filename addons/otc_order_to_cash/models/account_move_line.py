@@ -130,15 +130,18 @@ class AccountMoveLine(models.Model):
         is an invoice), a full reconcile when both residuals become zero,
         the residuals, and the matching number (the full reconcile's id,
         else "P" and the partial's id). The partials and full reconciles
-        are inserted in one statement each; the items' new values are given
-        to the ORM as computed values, so that its flush writes each item
-        once (Odoo's path updates each item three times, and every update
-        of a journal item rewrites its GIN indexes) and it recomputes what
-        depends on them itself: the entries' amounts and payment states,
-        the statement lines' state (not the invoices' due dates: nothing
-        they depend on changed). Odoo's pre/post hooks run around it (an
-        invoice that becomes paid gets ``_invoice_paid_hook``). Tested equal
-        to ``_reconcile_plan`` case by case.
+        are inserted in one statement each, and the items' new values
+        written in one more (Odoo's path updates each item three times, and
+        every update of a journal item rewrites its indexes); the ORM is
+        then told what changed, as after its own create and write, and
+        recomputes what depends on it: the entries' amounts and payment
+        states (for an invoice nothing paid before, set here as
+        ``_otc_set_invoice_values`` says), the statement lines' state; not
+        the invoices' due dates (nothing they depend on changed). Odoo's
+        pre/post hooks run around it (an invoice that becomes paid gets
+        ``_invoice_paid_hook``). Reconciling writes none of the fields
+        Odoo's lock dates and hashes protect. Tested equal to
+        ``_reconcile_plan`` case by case.
         """
         AML = self.env["account.move.line"]
         Move = self.env["account.move"]
@@ -240,7 +243,9 @@ class AccountMoveLine(models.Model):
         amls.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
         Partial.browse(partial_ids).modified(list(Partial._fields), create=True)
         Full.browse([f for f in full_of if f]).modified(list(Full._fields), create=True)
-        # the items' new values, as their computation would give them
+        # the items' new values, as their computation would give them, in
+        # one statement (an index scan: the ORM's flush joins the whole
+        # table), not recomputed: Odoo's computation would give the same
         fnames = [
             "amount_residual",
             "amount_residual_currency",
@@ -248,21 +253,44 @@ class AccountMoveLine(models.Model):
             "full_reconcile_id",
             "matching_number",
         ]
-        with self.env.protecting([AML._fields[f] for f in fnames], amls):
-            for row, full_id, partial_id in zip(
-                settled, full_of, partial_ids, strict=True
-            ):
-                debit, credit, _amount, debit_left, credit_left, _full = row
-                number = str(full_id) if full_id else f"P{partial_id}"
-                for aml, left in ((debit, debit_left), (credit, credit_left)):
-                    aml.amount_residual = left
-                    aml.amount_residual_currency = left
-                    aml.reconciled = aml.company_currency_id.is_zero(left)
-                    aml.full_reconcile_id = full_id or False
-                    aml.matching_number = number
         for fname in fnames[:3]:
             self.env.remove_to_compute(AML._fields[fname], amls)
+        amls.flush_recordset(fnames)
+        rows = []
+        for row, full_id, partial_id in zip(settled, full_of, partial_ids, strict=True):
+            debit, credit, _amount, debit_left, credit_left, _full = row
+            number = str(full_id) if full_id else f"P{partial_id}"
+            for aml, left in ((debit, debit_left), (credit, credit_left)):
+                rows.append(
+                    SQL(
+                        "(%s, %s::numeric, %s::bool, %s::int, %s)",
+                        aml.id,
+                        left,
+                        aml.company_currency_id.is_zero(left),
+                        full_id,
+                        number,
+                    )
+                )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move_line aml
+                   SET amount_residual = v.residual,
+                       amount_residual_currency = v.residual,
+                       reconciled = v.reconciled,
+                       full_reconcile_id = v.full_id,
+                       matching_number = v.number
+                  FROM (VALUES %s) AS v(id, residual, reconciled, full_id, number)
+                 WHERE aml.id = v.id AND aml.id = ANY(%s)
+                """,
+                SQL(", ").join(rows),
+                amls.ids,
+            )
+        )
+        amls.invalidate_recordset(fnames, flush=False)
         amls.modified(fnames)
+        for fname in fnames[:3]:
+            self.env.remove_to_compute(AML._fields[fname], amls)
         self._otc_set_invoice_values(invoices, settled, invoice_fields)
         # reconciling changes no invoice's total nor its terms, so not its
         # due date: Odoo's dependencies would recompute the payment terms of
