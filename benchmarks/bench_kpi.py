@@ -319,7 +319,7 @@ def measure(registry, args, dataset, gen_timings):
         target = ""
         if target_key:
             ok = st["median"] <= TARGETS[target_key]
-            verdicts[target_key] = ok
+            verdicts[target_key] = ok and verdicts.get(target_key, True)
             target = f"≤ {TARGETS[target_key]:g} s {'✅' if ok else '❌ missed'}"
         table.append(
             f"| {name} | {st['median']:.2f} s | {st['min']:.2f} s | {max(values):.2f} s | "
@@ -424,6 +424,40 @@ def measure(registry, args, dataset, gen_timings):
             "rebuilt from the ledger)",
             times,
             q,
+        )
+        # A running database has the daily snapshot of every past day: take
+        # those of the past dates the default period reads (what the daily
+        # job took on those days), then measure again
+        Model = type(Kpi)
+        own_open_sql = Model._otc_open_sql
+        asked = set()
+
+        def spy(report, as_of):
+            asked.add(as_of)
+            return own_open_sql(report, as_of)
+
+        Model._otc_open_sql = spy
+        try:
+            Kpi.otc_dashboard_data()
+        finally:
+            Model._otc_open_sql = own_open_sql
+        cr.execute(
+            "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
+            " WHERE company_id = %s",
+            [company.id],
+        )
+        have = {d for (d,) in cr.fetchall()}
+        missing = sorted(d for d in asked if d < today and d not in have)
+        for day in missing:
+            Snapshot._otc_take(company, day)
+        times, q, _data = timed(env, lambda: Kpi.otc_dashboard_data(), 3, 1)
+        row(
+            "dashboard, default period on a running database (the daily snapshots "
+            f"of the {len(missing)} past dates it reads taken, as the daily job "
+            "would have)",
+            times,
+            q,
+            "dashboard",
         )
 
         def compute():
