@@ -68,28 +68,7 @@ class AccountMoveLine(models.Model):
                 "date",
             ]
         )
-        self.env["account.partial.reconcile"].flush_model()
-        touched = {
-            aml_id
-            for (aml_id,) in self.env.execute_query(
-                SQL(
-                    """
-                    SELECT debit_move_id FROM account_partial_reconcile
-                     WHERE debit_move_id = ANY(%(ids)s)
-                     UNION
-                    SELECT credit_move_id FROM account_partial_reconcile
-                     WHERE credit_move_id = ANY(%(ids)s)
-                     UNION
-                    SELECT aml.id
-                      FROM account_move_line aml
-                      JOIN account_move__account_payment rel
-                        ON rel.invoice_id = aml.move_id
-                     WHERE aml.id = ANY(%(ids)s)
-                    """,
-                    ids=all_amls.ids,
-                )
-            )
-        }
+        touched = self._otc_touched("id", all_amls.ids)
         seen = {}
         for pair in plan:
             for aml in pair:
@@ -119,6 +98,43 @@ class AccountMoveLine(models.Model):
             else:
                 other.append(pair)
         return simple, other
+
+    @api.model
+    def _otc_touched(self, column, ids):
+        """Values of ``column`` ("id" or "move_id") in ``ids`` of the journal
+        items a partial reconciliation touches or whose entry has a payment
+        matched to it: what Odoo's reconciliation and payment state would
+        take into account besides the pairs."""
+        self.env["account.partial.reconcile"].flush_model()
+        col = SQL.identifier("aml", column)
+        return {
+            value
+            for (value,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT %(col)s
+                      FROM account_move_line aml
+                      JOIN account_partial_reconcile part
+                        ON part.debit_move_id = aml.id
+                     WHERE %(col)s = ANY(%(ids)s)
+                     UNION
+                    SELECT %(col)s
+                      FROM account_move_line aml
+                      JOIN account_partial_reconcile part
+                        ON part.credit_move_id = aml.id
+                     WHERE %(col)s = ANY(%(ids)s)
+                     UNION
+                    SELECT %(col)s
+                      FROM account_move_line aml
+                      JOIN account_move__account_payment rel
+                        ON rel.invoice_id = aml.move_id
+                     WHERE %(col)s = ANY(%(ids)s)
+                    """,
+                    col=col,
+                    ids=ids,
+                )
+            )
+        }
 
     @api.model
     def _otc_reconcile_simple(self, pairs):
@@ -337,27 +353,7 @@ class AccountMoveLine(models.Model):
                 "company_id",
             ]
         )
-        touched = {
-            move_id
-            for (move_id,) in self.env.execute_query(
-                SQL(
-                    """
-                    SELECT aml.move_id
-                      FROM account_move_line aml
-                      JOIN account_partial_reconcile part
-                        ON part.debit_move_id = aml.id
-                     WHERE aml.move_id = ANY(%(ids)s)
-                     UNION
-                    SELECT aml.move_id
-                      FROM account_move_line aml
-                      JOIN account_partial_reconcile part
-                        ON part.credit_move_id = aml.id
-                     WHERE aml.move_id = ANY(%(ids)s)
-                    """,
-                    ids=moves.ids,
-                )
-            )
-        }
+        touched = self._otc_touched("move_id", moves.ids)
         # moves with a paid item that is not one of their payment terms
         touched.update(
             item.move_id.id for item in items if item.display_type != "payment_term"
