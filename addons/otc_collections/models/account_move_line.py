@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 
 
 class AccountMoveLine(models.Model):
@@ -18,3 +18,11 @@ class AccountMoveLine(models.Model):
                 }
             )
         return super().write(vals)
+
+    @api.model
+    def _otc_reconcile_simple(self, pairs):
+        # cash application writes these partials set-based, without create:
+        # their months leave the monthly summary as after create
+        partials = super()._otc_reconcile_simple(pairs)
+        partials._otc_invalidate_months()
+        return partials

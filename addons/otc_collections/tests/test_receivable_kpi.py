@@ -8,6 +8,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from odoo.addons.otc_order_to_cash.engine import matching
 from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
 
 
@@ -745,6 +746,43 @@ class TestReceivableKpi(OtcCreditCommon):
         self.inv_a.line_ids.filtered(
             lambda ln: ln.account_type == "asset_receivable"
         ).date_maturity = date(2025, 2, 20)
+        self.assertNotIn(
+            date(2025, 3, 1),
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+        )
+        self._assert_same(self._all_figures(), self._ledger_figures())
+        # and so does cash application, which writes its partials set-based
+        # (an invoice nothing paid before): a bank receipt of March paying O
+        Month._otc_build_missing(self.company)
+        self.assertIn(
+            date(2025, 3, 1),
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+        )
+        receipt = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "date": date(2025, 3, 20),
+                "amount": 300.0,
+                "payment_ref": self.inv_o.name,
+            }
+        )
+        item = self.inv_o.line_ids.filtered(
+            lambda ln: ln.account_type == "asset_receivable"
+        )
+        proposal = matching.Proposal(
+            customer_id=self.inv_o.partner_id.id,
+            allocations=((item.id, 300.0),),
+            kind="exact",
+            score=1.0,
+            strength=1.0,
+            reasons=(),
+        )
+        Line = self.env["account.bank.statement.line"]
+        self.assertEqual(
+            Line._otc_apply([(receipt, proposal)], origin="auto", strict=True),
+            receipt,
+        )
+        self.assertEqual(self.inv_o.payment_state, "paid")
         self.assertNotIn(
             date(2025, 3, 1),
             Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),

@@ -140,6 +140,9 @@ class AccountMoveLine(models.Model):
     def _otc_reconcile_simple(self, pairs):
         """Partials, full reconciles, residuals and matching numbers of simple pairs.
 
+        Returns the partials, written without ``create``: an extension that
+        reacts to new partials overrides this method too.
+
         What ``_reconcile_plan`` leaves for a debit and a credit item in
         company currency that nothing reconciled before: one partial of the
         smaller balance (the debit item's entry gives its company when it
@@ -317,6 +320,7 @@ class AccountMoveLine(models.Model):
         ) & set(paid.ids)
         self.env.remove_to_compute(due, Move.browse(unchanged))
         amls._reconcile_post_hook(pre_hook_data)
+        return Partial.browse(partial_ids)
 
     @api.model
     def _otc_simple_invoices(self, items):
