@@ -63,16 +63,12 @@ from generator import (  # the script's folder is on sys.path
     add_connection_arguments,
     bulk_invoices,
     check_bulk_invoices,
-    ensure_chart_of_accounts,
     fold_open_items,
-    load_or_generate,
     log,
     make_template_invoices,
     make_user,
-    open_registry,
-    pg_connect,
+    open_dataset,
     quiet_env,
-    setup_odoo_config,
     stats,
 )
 from lxml import etree
@@ -709,38 +705,20 @@ def measure(registry, args, dataset, gen_timings):
 def main(argv=None):
     args = parse_args(argv)
     modules = [m.strip() for m in args.modules.split(",") if m.strip()]
-    setup_odoo_config(args)
-    registry = open_registry(args, modules)
-    rng = random.Random(args.seed)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        ensure_chart_of_accounts(env)
-        cr.commit()
-        dataset, gen_timings = load_or_generate(
-            env,
-            args,
-            DATASET_PARAM,
-            generate,
-            rng,
-            sizes=("customers", "invoices", "orders", "big_invoices"),
-        )
-        fold_open_items(env)
-        # A live database has been through autovacuum: without it a bulk load
-        # leaves the visibility map empty and no index-only scan is possible.
-        t0 = time.perf_counter()
-        cnx = pg_connect(args, args.db)
-        try:
-            with cnx.cursor() as vcr:
-                vcr.execute(
-                    "VACUUM (ANALYZE) account_move_line, account_move, sale_order, sale_order_line, res_partner"
-                )
-                if "otc_order_to_cash" in modules:
-                    vcr.execute(
-                        "VACUUM (ANALYZE) otc_open_item_summary, otc_open_item_delta"
-                    )
-        finally:
-            cnx.close()
-        log(f"VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s")
+    # A live database has been through autovacuum: without it a bulk load
+    # leaves the visibility map empty and no index-only scan is possible.
+    tables = "account_move_line, account_move, sale_order, sale_order_line, res_partner"
+    if "otc_order_to_cash" in modules:
+        tables += ", otc_open_item_summary, otc_open_item_delta"
+    registry, dataset, gen_timings = open_dataset(
+        args,
+        modules,
+        DATASET_PARAM,
+        generate,
+        sizes=("customers", "invoices", "orders", "big_invoices"),
+        after=fold_open_items,
+        vacuum_tables=tables,
+    )
     if not args.no_measure:
         measure(registry, args, dataset, gen_timings)
 
