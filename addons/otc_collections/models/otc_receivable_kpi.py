@@ -1,4 +1,6 @@
 import io
+import math
+from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -9,7 +11,7 @@ from odoo.tools import SQL
 
 from ..engine import aging as aging_engine
 from ..engine import kpi as kpi_engine
-from .otc_receivable_month import month_end
+from ..engine import summary as summary_engine
 from .otc_receivable_snapshot import (
     open_receivables_sql,
     paid_invoice_parts_sql,
@@ -20,29 +22,43 @@ from .otc_receivable_snapshot import (
 COUNTBACK_MONTHS = 12
 
 
-class CreditSales:
-    """Credit sales of a window: whole months from the monthly summary
-    (``monthly``: ``{first day: amount}``), other days from the ledger
-    (``daily``: ``{date: amount}``). ``load(start, end)`` reads the days of a
-    summarised month when a range cuts it (not foreseen by the reader)."""
+def _days(start, end):
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
-    def __init__(self, monthly, daily, load):
+
+class CreditSales:
+    """Credit sales of a window: the summarised months from the monthly
+    summary (``monthly``: ``{first day: (amount, last day summarised)}``),
+    the days the plan read from the ledger (``daily``: ``{date: amount}``,
+    ``loaded``: the days read). A range is the sum of its days when they
+    were read, else its month's summary less the days of the summary's span
+    outside it (``engine/summary.py`` planned which days those are);
+    ``load(segments)`` reads what the plan did not foresee."""
+
+    def __init__(self, monthly, daily, loaded, load):
         self.monthly = monthly
         self.daily = daily
+        self.loaded = loaded
         self._load = load
+
+    def _sum(self, days):
+        return sum(self.daily.get(day, 0.0) for day in days)
 
     def between(self, start, end):
         """The credit sales from ``start`` to ``end``, both in one month."""
+        days = _days(start, end)
+        if self.loaded.issuperset(days):
+            return self._sum(days)
         month = start.replace(day=1)
         if month in self.monthly:
-            if start == month and end == month_end(month):
-                return self.monthly[month]
-            self.daily.update(self._load([(month, month_end(month))]))
-            del self.monthly[month]
-        return sum(
-            self.daily.get(start + timedelta(days=i), 0.0)
-            for i in range((end - start).days + 1)
-        )
+            amount, last = self.monthly[month]
+            outside = [day for day in _days(month, last) if not start <= day <= end]
+            beyond = [day for day in days if day > last]
+            if self.loaded.issuperset(outside) and self.loaded.issuperset(beyond):
+                return amount - self._sum(outside) + self._sum(beyond)
+        self.daily.update(self._load([(start, end)]))
+        self.loaded.update(days)
+        return self._sum(days)
 
 
 class OtcReceivableKpi(models.TransientModel):
@@ -230,16 +246,26 @@ class OtcReceivableKpi(models.TransientModel):
             self._otc_partner_filter(),
         )
 
-    def _otc_open_totals(self, as_of):
+    def _otc_open_rows(self, as_of, memo=None):
+        """The rows of :meth:`_otc_open_sql` (``partner_id, bucket, amount,
+        current_amount``). ``memo``: ``{date: rows}`` shared by the readers of
+        one computation (today's rebuild from the ledger is its costliest
+        read; the period's opening is the previous period's closing)."""
+        if memo is not None and as_of in memo:
+            return memo[as_of]
+        self.env.cr.execute(self._otc_open_sql(as_of))
+        rows = self.env.cr.fetchall()
+        if memo is not None:
+            memo[as_of] = rows
+        return rows
+
+    def _otc_open_totals(self, as_of, memo=None):
         """(total, not yet due) receivables open at the end of ``as_of``."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT COALESCE(SUM(o.amount), 0), COALESCE(SUM(o.current_amount), 0)"
-                " FROM (%s) o",
-                self._otc_open_sql(as_of),
-            )
+        rows = self._otc_open_rows(as_of, memo)
+        return (
+            math.fsum(row[2] for row in rows),
+            math.fsum(row[3] for row in rows),
         )
-        return self.env.cr.fetchone()
 
     def _otc_cuts(self):
         """The days after which the KPIs of the period and of the previous one
@@ -252,12 +278,14 @@ class OtcReceivableKpi(models.TransientModel):
     def _otc_daily_sales(self, date_from, date_to):
         """Credit sales (receivable side of posted customer invoices and credit
         notes, taxes included like the receivables) between the dates, as a
-        :class:`CreditSales`: the summarised whole months from
+        :class:`CreditSales`: the summarised months from
         ``otc.receivable.month`` (the company's total when nothing filters,
-        else its customers' rows), the other days from the journal items."""
-        months, segments = self.env["otc.receivable.month"]._otc_split(
-            self.company_id, date_from, date_to, self._otc_cuts()
-        )
+        else its customers' rows), the days the plan reads from the journal
+        items (``engine/summary.py``)."""
+        Month = self.env["otc.receivable.month"]
+        coverage = Month._otc_coverage(self.company_id, date_from, date_to)
+        plan = summary_engine.plan(date_from, date_to, coverage, self._otc_cuts())
+        months = [month for month, _day in plan.months]
         monthly = {}
         if months:
             if self._otc_partner_conditions():
@@ -281,10 +309,13 @@ class OtcReceivableKpi(models.TransientModel):
                     months,
                 )
             self.env.cr.execute(query)
-            monthly = dict.fromkeys(months, 0.0)
-            monthly.update(self.env.cr.fetchall())
+            amounts = dict.fromkeys(months, 0.0)
+            amounts.update(self.env.cr.fetchall())
+            monthly = {month: (amounts[month], coverage[month]) for month in months}
+        segments = summary_engine.ranges(plan)
+        loaded = {day for start, end in segments for day in _days(start, end)}
         return CreditSales(
-            monthly, self._otc_sales_days(segments), self._otc_sales_days
+            monthly, self._otc_sales_days(segments), loaded, self._otc_sales_days
         )
 
     def _otc_sales_days(self, segments):
@@ -342,62 +373,75 @@ class OtcReceivableKpi(models.TransientModel):
         to_pay, late, n)``: ``to_pay`` and ``late`` the amount x days from
         the invoice date and from the due date, ``n`` the parts counted.
 
-        The summarised whole months come from ``otc.receivable.month`` (``day``
-        their first day), the other days (and the months a ``cut`` splits,
-        see ``OtcReceivableMonth._otc_split``) from the reconciliations.
-        ``filtered``: only the customers of the filters; ``totals``: when
-        nothing filters, a month's company total instead of its customers
-        (``partner_id`` empty: for sums over everything)."""
-        months, segments = self.env["otc.receivable.month"]._otc_split(
+        The summarised months come from ``otc.receivable.month``, the days the
+        plan reads from the reconciliations (``engine/summary.py``: a month
+        a ``cut`` splits or the window's end cuts is its summary counted on
+        its large side less the days outside it, which are also read on
+        their own dates; ``day`` is the day a row counts on). ``filtered``:
+        only the customers of the filters; ``totals``: when nothing filters,
+        a month's company total instead of its customers (``partner_id``
+        empty: for sums over everything)."""
+        plan = self.env["otc.receivable.month"]._otc_plan(
             self.company_id, date_from, date_to, cuts
         )
         conditions = self._otc_partner_conditions() if filtered else []
         partners = SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
         columns = SQL(
-            "s.partner_id, s.month AS day, s.paid_amount AS amount,"
+            "s.partner_id, x.day, s.paid_amount AS amount,"
             " s.paid_days_to_pay AS to_pay, s.paid_days_late AS late, s.paid_count AS n"
         )
+        months = SQL(
+            "unnest(%s::date[], %s::date[]) AS x(month, day)",
+            [month for month, _day in plan.months],
+            [day for _month, day in plan.months],
+        )
         parts = []
-        if months and conditions:
+        if plan.months and conditions:
             parts.append(
                 SQL(
                     """
                     SELECT %s
-                      FROM otc_receivable_month s
+                      FROM %s
+                      JOIN otc_receivable_month s ON s.month = x.month
                       JOIN res_partner cp ON cp.id = s.partner_id
-                     WHERE s.company_id = %s AND s.month = ANY(%s) AND %s
+                     WHERE s.company_id = %s AND %s
                     """,
                     columns,
-                    self.company_id.id,
                     months,
+                    self.company_id.id,
                     partners,
                 )
             )
-        elif months:
+        elif plan.months:
             parts.append(
                 SQL(
-                    "SELECT %s FROM otc_receivable_month s WHERE s.company_id = %s"
-                    " AND s.month = ANY(%s) AND s.partner_id IS %s NULL",
+                    "SELECT %s FROM %s JOIN otc_receivable_month s ON s.month = x.month"
+                    " WHERE s.company_id = %s AND s.partner_id IS %s NULL",
                     columns,
-                    self.company_id.id,
                     months,
+                    self.company_id.id,
                     SQL("") if totals else SQL("NOT"),
                 )
             )
         accounts = receivable_account_ids(self.env)
-        for start, end in segments:
+        for piece in plan.ledger:
             parts.append(
                 SQL(
                     """
-                    SELECT cp.id AS partner_id, apr.max_date AS day, apr.amount,
-                           apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
-                           apr.amount * (apr.max_date
+                    SELECT cp.id AS partner_id, %(day)s AS day,
+                           %(sign)s * apr.amount AS amount,
+                           %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
+                           %(sign)s * apr.amount * (apr.max_date
                                - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
-                           1 AS n
-                    %s
+                           %(sign)s AS n
+                    %(parts)s
                     """,
-                    paid_invoice_parts_sql(
-                        self.company_id.id, start, end, accounts, partners
+                    day=SQL("%s::date", piece.day)
+                    if piece.day
+                    else SQL("apr.max_date"),
+                    sign=piece.sign,
+                    parts=paid_invoice_parts_sql(
+                        self.company_id.id, piece.start, piece.end, accounts, partners
                     ),
                 )
             )
@@ -422,11 +466,12 @@ class OtcReceivableKpi(models.TransientModel):
         )
         return kpi_engine.pattern_from_sums(*self.env.cr.fetchone())
 
-    def _otc_period(self, date_from, date_to, daily=None):
+    def _otc_period(self, date_from, date_to, daily=None, memo=None):
         """The engine's :class:`PeriodKpis` and the figures behind them
-        (``daily``: the credit sales per day, when already read)."""
-        opening, _current = self._otc_open_totals(date_from - timedelta(days=1))
-        closing, closing_current = self._otc_open_totals(date_to)
+        (``daily``: the credit sales per day, when already read; ``memo``:
+        see :meth:`_otc_open_rows`)."""
+        opening, _current = self._otc_open_totals(date_from - timedelta(days=1), memo)
+        closing, closing_current = self._otc_open_totals(date_to, memo)
         first = date_from.replace(day=1) - relativedelta(months=COUNTBACK_MONTHS - 1)
         if daily is None:
             daily = self._otc_daily_sales(first, date_to)
@@ -722,18 +767,22 @@ class OtcReceivableKpi(models.TransientModel):
         self.ensure_one()
         return self._otc_compute()
 
-    def _otc_compute(self, daily=None):
+    def _otc_compute(self, daily=None, memo=None):
         """Compute and write the KPIs; ``daily``: credit sales per day from
-        :meth:`_otc_sales_window` on (read here when not given)."""
+        :meth:`_otc_sales_window` on (read here when not given); ``memo``:
+        see :meth:`_otc_open_rows`."""
         # the figures are read in SQL: journal items, reconciliations, but also
         # customers' filters, disputes, promises and reminders just written
         self.env.flush_all()
         if daily is None:
             daily = self._otc_daily_sales(self._otc_sales_window(0), self.date_to)
-        figures, kpis = self._otc_period(self.date_from, self.date_to, daily)
+        memo = {} if memo is None else memo
+        figures, kpis = self._otc_period(self.date_from, self.date_to, daily, memo)
         length = self.date_to - self.date_from
         prev_to = self.date_from - timedelta(days=1)
-        _prev_figures, previous = self._otc_period(prev_to - length, prev_to, daily)
+        _prev_figures, previous = self._otc_period(
+            prev_to - length, prev_to, daily, memo
+        )
         pattern = self._otc_payment_sums(self.date_from, self.date_to)
         ratios = self._otc_ratios(self.date_from, self.date_to)
         returns_credited = ratios.pop("returns_credited")
@@ -879,36 +928,30 @@ class OtcReceivableKpi(models.TransientModel):
         return action
 
     # ------------------------------------------------------------ dashboard
-    def _otc_by_bucket_and_customer(self):
-        """Open receivables at ``date_to``: totals per bucket, top overdue customers."""
+    def _otc_by_bucket_and_customer(self, memo=None):
+        """Open receivables at ``date_to``: totals per bucket, top overdue
+        customers (``memo``: see :meth:`_otc_open_rows`)."""
         bounds = self.company_id._otc_aging_bounds()
-        # one read of what was open (rebuilding it from the ledger is the
-        # costly part), summed per bucket and per customer: the ten customers
-        # most overdue, by amount then id
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH o AS MATERIALIZED (%s)
-                SELECT NULL::int, bucket, SUM(amount), NULL::numeric
-                  FROM o
-              GROUP BY bucket
-                 UNION ALL
-                (SELECT partner_id, NULL, SUM(amount) FILTER (WHERE bucket > 0), SUM(amount)
-                   FROM o
-               GROUP BY partner_id
-                 HAVING SUM(amount) FILTER (WHERE bucket > 0) > 0
-               ORDER BY 3 DESC, 1
-                  LIMIT 10)
-                """,
-                self._otc_open_sql(self.date_to),
-            )
+        # summed per bucket and per customer from one read of what was open:
+        # the ten customers most overdue, by amount then id
+        per_bucket = defaultdict(list)
+        overdue, total = defaultdict(list), defaultdict(list)
+        for partner_id, bucket, amount, _current in self._otc_open_rows(
+            self.date_to, memo
+        ):
+            per_bucket[bucket].append(amount)
+            total[partner_id].append(amount)
+            if bucket > 0:
+                overdue[partner_id].append(amount)
+        per_bucket = {bucket: math.fsum(v) for bucket, v in per_bucket.items()}
+        top = sorted(
+            (
+                (partner_id, math.fsum(amounts), math.fsum(total[partner_id]))
+                for partner_id, amounts in overdue.items()
+            ),
+            key=lambda row: (-row[1], row[0]),
         )
-        per_bucket, top = {}, []
-        for partner_id, bucket, amount, total in self.env.cr.fetchall():
-            if partner_id is None:
-                per_bucket[bucket] = amount
-            else:
-                top.append((partner_id, amount, total))
+        top = [row for row in top if row[1] > 0][:10]
         buckets = aging_engine.buckets(bounds)
         aging = [
             {
@@ -1173,8 +1216,9 @@ class OtcReceivableKpi(models.TransientModel):
         # one read of the credit sales per day for the period, the previous
         # one and the 12 month-ends of the sparklines
         daily = report._otc_daily_sales(report._otc_sales_window(), report.date_to)
-        report._otc_compute(daily)
-        aging, top = report._otc_by_bucket_and_customer()
+        memo = {}
+        report._otc_compute(daily, memo)
+        aging, top = report._otc_by_bucket_and_customer(memo)
         worsening = report._otc_worsening()
         names = dict(
             self.env["res.partner"]

@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine import summary as summary_engine
 from .otc_receivable_snapshot import paid_invoice_parts_sql, receivable_account_ids
 
 #: closed months kept summarised: the dashboard's reach (its period, the
@@ -22,7 +23,7 @@ def month_end(day):
 
 
 class OtcReceivableMonth(models.Model):
-    """Credit sales and collections of a closed month, per customer.
+    """Credit sales and collections of a month, per customer.
 
     The KPIs read, for every month of a window of up to 27 months, the credit
     sales and the invoice parts reconciled in it (days to pay, days late, what
@@ -42,8 +43,12 @@ class OtcReceivableMonth(models.Model):
     :meth:`_otc_invalidate`): a customer invoice or credit note posted, reset
     or cancelled with a date in it, a reconciliation made or undone taking
     effect in it, the due date of an invoice item reconciled in it changed.
-    The open month is never summarised: what is dated in it is always read
-    from the ledger.
+    The open month is summarised as far as yesterday (``last_day``): the
+    dashboard's default period ends today, and only today's entries are then
+    read from the ledger. Its marker goes only when something dated on or
+    before its last day changes (today's postings and payments leave it).
+    How a reader combines summary rows and ledger days (a period cutting a
+    month, the open month): ``engine/summary.py``.
     """
 
     _name = "otc.receivable.month"
@@ -55,6 +60,11 @@ class OtcReceivableMonth(models.Model):
         "res.company", required=True, readonly=True, ondelete="cascade"
     )
     month = fields.Date(required=True, readonly=True, help="First day of the month.")
+    last_day = fields.Date(
+        readonly=True,
+        help="Last day summarised: the month's end, or the day before the "
+        "summary was made for the open month.",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -124,47 +134,40 @@ class OtcReceivableMonth(models.Model):
 
     # ------------------------------------------------------------- reading
     @api.model
-    def _otc_summarised(self, company, date_from, date_to):
-        """The first days of the months between the dates whose summary is
-        current (their company row exists)."""
+    def _otc_coverage(self, company, date_from, date_to):
+        """``{first day: last day summarised}`` of the months between the
+        dates whose summary is current (their company row exists)."""
         self.env.cr.execute(
             SQL(
-                "SELECT month FROM otc_receivable_month WHERE company_id = %s"
+                # rows made before ``last_day`` existed: closed months
+                "SELECT month, COALESCE(last_day,"
+                " (month + interval '1 month - 1 day')::date)"
+                " FROM otc_receivable_month WHERE company_id = %s"
                 " AND partner_id IS NULL AND month BETWEEN %s AND %s",
                 company.id,
                 month_start(date_from),
                 date_to,
             )
         )
-        return {row[0] for row in self.env.cr.fetchall()}
+        return dict(self.env.cr.fetchall())
 
     @api.model
-    def _otc_split(self, company, date_from, date_to, cuts=()):
-        """``(months, segments)``: the whole months between the dates read
-        from the summary, and the ``(start, end)`` ranges read from the
-        ledger (months not summarised, cut off by the range's ends, or
-        split by a ``cut``: a date after which a reader separates figures)."""
-        summarised = self._otc_summarised(company, date_from, date_to)
-        months, segments = [], []
-        cursor = month_start(date_from)
-        while cursor <= date_to:
-            end = month_end(cursor)
-            if (
-                cursor >= date_from
-                and end <= date_to
-                and cursor in summarised
-                and not any(cursor <= cut < end for cut in cuts)
-            ):
-                months.append(cursor)
-            else:
-                start = max(cursor, date_from)
-                stop = min(end, date_to)
-                if segments and segments[-1][1] == start - timedelta(days=1):
-                    segments[-1] = (segments[-1][0], stop)
-                else:
-                    segments.append((start, stop))
-            cursor = end + timedelta(days=1)
-        return months, segments
+    def _otc_summarised(self, company, date_from, date_to):
+        """The first days of the months between the dates whose summary is
+        current."""
+        return set(self._otc_coverage(company, date_from, date_to))
+
+    @api.model
+    def _otc_plan(self, company, date_from, date_to, cuts=()):
+        """The engine's plan of the days between the dates (``engine/summary.py``):
+        the summary rows to read and the ranges of days read from the
+        ledger, for a reader that keeps figures apart after each ``cut``."""
+        return summary_engine.plan(
+            date_from,
+            date_to,
+            self._otc_coverage(company, date_from, date_to),
+            cuts,
+        )
 
     @api.model
     def _otc_closing(self, company, ends):
@@ -215,23 +218,35 @@ class OtcReceivableMonth(models.Model):
     # ------------------------------------------------------------ building
     @api.model
     def _otc_missing(self, company, today=None, months=SUMMARY_MONTHS):
-        """Closed months of the last ``months`` without a current summary."""
+        """Months of the last ``months`` closed ones, and the open month as
+        far as yesterday, without a current summary."""
         today = today or fields.Date.context_today(self)
+        yesterday = today - timedelta(days=1)
         last = month_start(today) - relativedelta(months=1)
-        wanted = [last - relativedelta(months=i) for i in range(months)]
-        have = self._otc_summarised(company, wanted[-1], month_end(last))
-        return sorted(m for m in wanted if m not in have)
+        wanted = {
+            last - relativedelta(months=i): month_end(last - relativedelta(months=i))
+            for i in range(months)
+        }
+        if today.day > 1:
+            wanted[month_start(today)] = yesterday
+        have = self._otc_coverage(company, min(wanted), yesterday)
+        return sorted(m for m, day in wanted.items() if have.get(m) != day)
 
     @api.model
-    def _otc_build(self, company, months):
-        """(Re)summarise ``months`` (first days of closed months) of ``company``:
-        one DELETE and one INSERT; returns the rows written."""
+    def _otc_build(self, company, months, today=None):
+        """(Re)summarise ``months`` (first days of months) of ``company`` as
+        far as the day before ``today``: one DELETE and one INSERT; returns
+        the rows written."""
         if not months:
             return 0
         for model in ("account.move", "account.move.line", "account.partial.reconcile"):
             self.env[model].flush_model()
         accounts = receivable_account_ids(self.env)
-        first, last = min(months), month_end(max(months))
+        today = today or fields.Date.context_today(self)
+        first = min(months)
+        last = min(month_end(max(months)), today - timedelta(days=1))
+        if last < first:
+            return 0
         self.env.cr.execute(
             SQL(
                 "DELETE FROM otc_receivable_month WHERE company_id = %s AND month = ANY(%s)",
@@ -302,10 +317,12 @@ class OtcReceivableMonth(models.Model):
                   GROUP BY mo.month
                 )
                 INSERT INTO otc_receivable_month
-                       (company_id, month, partner_id, credit_sales, paid_amount,
+                       (company_id, month, last_day, partner_id, credit_sales, paid_amount,
                         paid_days_to_pay, paid_days_late, paid_count, closing_ar,
                         closing_current, create_uid, create_date, write_uid, write_date)
-                SELECT %(company)s, month, partner_id, credit_sales, amount, to_pay, late, n,
+                SELECT %(company)s, month,
+                       LEAST((month + interval '1 month - 1 day')::date, %(last)s),
+                       partner_id, credit_sales, amount, to_pay, late, n,
                        total, current,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                   FROM rows
@@ -326,28 +343,26 @@ class OtcReceivableMonth(models.Model):
     @api.model
     def _otc_build_missing(self, company, today=None):
         """Summarise the closed months of ``company`` that lack a current summary."""
-        return self._otc_build(company, self._otc_missing(company, today))
+        return self._otc_build(company, self._otc_missing(company, today), today)
 
     @api.model
     def _otc_invalidate(self, company_dates):
         """Mark the months of ``company_dates`` (``{(company_id, date)}``) as
-        not summarised: the readers go back to the ledger for them until the
-        next daily run summarises them again."""
-        # months still to come are not summarised anywhere (a day of margin:
-        # the daily job's today may be ahead of this user's)
-        last = month_start(fields.Date.context_today(self) + timedelta(days=1))
-        pairs = {
-            (cid, month_start(d))
-            for cid, d in company_dates
-            if cid and d and month_start(d) <= last
-        }
+        not summarised when the date is one their summary covers: the
+        readers go back to the ledger for them until the next daily run
+        summarises them again (a date after the open month's last day is
+        read from the ledger anyway)."""
+        pairs = {(cid, d) for cid, d in company_dates if cid and d}
         if not pairs:
             return
         self.env.cr.execute(
             SQL(
                 "DELETE FROM otc_receivable_month m USING unnest(%s::int[], %s::date[])"
-                " AS x(company_id, month) WHERE m.partner_id IS NULL"
-                " AND m.company_id = x.company_id AND m.month = x.month",
+                " AS x(company_id, day) WHERE m.partner_id IS NULL"
+                " AND m.company_id = x.company_id"
+                " AND m.month = date_trunc('month', x.day)::date"
+                " AND x.day <= COALESCE(m.last_day,"
+                " (m.month + interval '1 month - 1 day')::date)",
                 [p[0] for p in pairs],
                 [p[1] for p in pairs],
             )

@@ -230,8 +230,7 @@ class OtcReceivableSnapshot(models.Model):
     @api.model
     def _otc_backfill(self, company, months=BACKFILL_MONTHS):
         """Take the missing month-end snapshots of the last ``months`` months,
-        then summarise the closed months not summarised
-        (``otc.receivable.month``)."""
+        then summarise the months not summarised (``otc.receivable.month``)."""
         report = run_batches(
             self.env,
             self._otc_missing_month_ends(company, months),
@@ -258,8 +257,9 @@ class OtcReceivableSnapshot(models.Model):
                 (company.id, d)
                 for d in self._otc_missing_month_ends(company, today=today)
             ]
-            # the monthly summary of the closed months that lack one (new,
-            # or changed since: see otc.receivable.month)
+            # the monthly summary of the months that lack one (new, changed
+            # since, or the open month as far as yesterday: see
+            # otc.receivable.month)
             units.append((company.id, None))
         Company = self.env["res.company"]
         Month = self.env["otc.receivable.month"]

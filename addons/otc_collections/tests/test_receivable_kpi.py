@@ -685,8 +685,14 @@ class TestReceivableKpi(OtcCreditCommon):
         self.assertAlmostEqual(mar.paid_days_to_pay, 54000.0)
         self.assertAlmostEqual(mar.paid_days_late, 24000.0)
         self.assertEqual(mar.paid_count, 1)
-        self.assertNotIn(
-            date.today().replace(day=1), rows.mapped("month"), "the open month"
+        # the open month as far as yesterday (nothing to summarise on a 1st)
+        today = fields.Date.context_today(Month)
+        open_month = rows.filtered(
+            lambda r: r.month == today.replace(day=1) and not r.partner_id
+        )
+        self.assertEqual(
+            open_month.last_day or None,
+            today - timedelta(days=1) if today.day > 1 else None,
         )
         self._assert_same(self._all_figures(), ledger)
         # the month-end totals the company rows keep follow a snapshot taken
@@ -795,3 +801,65 @@ class TestReceivableKpi(OtcCreditCommon):
             Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
         )
         self._assert_same(self._all_figures(), self._ledger_figures())
+
+    def test_open_month_summarised_as_far_as_yesterday(self):
+        """The daily job summarises the open month to yesterday; what is
+        dated after its last day leaves it summarised (read from the ledger
+        on top), what is dated before takes it out; periods cutting a month
+        read its summary less the days outside them."""
+        Month = self.env["otc.receivable.month"]
+        ledger = self._ledger_figures()
+        # "today" is 21 March 2025: March is the open month
+        Month._otc_build_missing(self.company, today=date(2025, 3, 21))
+        self.assertEqual(
+            Month._otc_coverage(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+            {
+                date(2025, 1, 1): date(2025, 1, 31),
+                date(2025, 2, 1): date(2025, 2, 28),
+                date(2025, 3, 1): date(2025, 3, 20),
+            },
+        )
+        self.assertFalse(Month._otc_missing(self.company, today=date(2025, 3, 21)))
+        march = Month.search(
+            [
+                ("company_id", "=", self.company.id),
+                ("month", "=", date(2025, 3, 1)),
+                ("partner_id", "=", False),
+            ]
+        )
+        self.assertAlmostEqual(march.paid_amount, 1000.0, msg="A, paid on 5 March")
+        self._assert_same(self._all_figures(), ledger)
+        # a payment of B on "today" 21 March: after the summary's last day
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.inv_b.ids
+        ).create(
+            {"amount": 200.0, "payment_date": date(2025, 3, 21)}
+        )._create_payments()
+        self.assertIn(
+            date(2025, 3, 1),
+            Month._otc_summarised(self.company, date(2025, 3, 1), date(2025, 3, 31)),
+        )
+        ledger = self._ledger_figures()
+        self._assert_same(self._all_figures(), ledger)
+        self.assertNotEqual(
+            ledger[((date(2025, 2, 1), date(2025, 3, 31)), "{}")]["days_to_pay"],
+            ledger[((date(2025, 2, 10), date(2025, 3, 20)), "{}")]["days_to_pay"],
+            "the payment of the 21st counts in the period to the 31st only",
+        )
+        # March closed and summarised whole: the period to the 20th reads its
+        # summary less 21-31 March (B's payment), the one to the 31st all of it
+        Month._otc_build_missing(self.company, today=date(2025, 4, 2))
+        self.assertEqual(
+            Month._otc_coverage(self.company, date(2025, 3, 1), date(2025, 3, 31)),
+            {date(2025, 3, 1): date(2025, 3, 31)},
+        )
+        self._assert_same(self._all_figures(), ledger)
+        # an invoice dated 19 March takes March out until summarised again
+        self._invoice(self.other, 250.0, date(2025, 3, 19), date(2025, 4, 18))
+        self.assertFalse(
+            Month._otc_coverage(self.company, date(2025, 3, 1), date(2025, 3, 31))
+        )
+        ledger = self._ledger_figures()
+        self._assert_same(self._all_figures(), ledger)
+        Month._otc_build_missing(self.company, today=date(2025, 4, 2))
+        self._assert_same(self._all_figures(), ledger)
