@@ -215,8 +215,9 @@ class OtcReceivableKpi(models.TransientModel):
         A past date with a stored snapshot reads it (what the snapshot
         recorded, a few hundred rows per customer bucket instead of
         replaying the ledger; the not-yet-due part is bucket 0 when the
-        first bound is 0); today and dates without one are rebuilt from
-        the journal items (``open_receivables_sql``)."""
+        first bound is 0); dates without one are rebuilt from the journal
+        items, today from the open-item summary (``open_receivables_sql``).
+        The journal items are flushed by the caller."""
         bounds = self.company_id._otc_aging_bounds()
         today = fields.Date.context_today(self)
         if as_of < today and bounds[0] == 0:
@@ -253,6 +254,7 @@ class OtcReceivableKpi(models.TransientModel):
             bounds,
             receivable_account_ids(self.env),
             self._otc_partner_filter(),
+            current=as_of >= today,
         )
 
     def _otc_open_summary(self, as_of, memo=None):

@@ -24,7 +24,9 @@ def receivable_account_ids(env):
     return [row[0] for row in env.cr.fetchall()]
 
 
-def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=None):
+def open_receivables_sql(
+    company_id, as_of, bounds, accounts, partner_filter=None, current=False
+):
     """Receivables open at the end of ``as_of`` per customer and aging bucket.
 
     What was open on a past date is rebuilt from the journal items and their
@@ -43,10 +45,65 @@ def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=Non
     ``current_amount`` the part not yet due. ``accounts``:
     :func:`receivable_account_ids`; ``partner_filter`` (an ``SQL`` condition
     on the commercial partner ``cp``) narrows the customers.
+
+    ``current`` (``as_of`` is today or later): the items open today are read
+    from the open-item summary that ``otc_order_to_cash`` keeps per
+    customer, account and due date (its rows and the changes not yet
+    folded: a narrow table instead of the journal items' pages), less the
+    open items dated after ``as_of``; the few open items without a due date
+    (the summary files them under ``infinity``, the aging under their date)
+    are read from the journal items of the customers that have some.
     """
-    return SQL(
-        """
-        WITH parts AS (
+    if current:
+        today_open = SQL(
+            """
+            SELECT s.partner_id, s.date_maturity AS due,
+                   s.debit_residual - s.credit_residual AS amount
+              FROM otc_open_item_summary s
+             WHERE s.company_id = %(company)s AND s.account_id = ANY(%(accounts)s)
+               AND s.date_maturity <> 'infinity'
+            UNION ALL
+            SELECT d.partner_id, d.date_maturity,
+                   d.debit_residual - d.credit_residual
+              FROM otc_open_item_delta d
+             WHERE d.company_id = %(company)s AND d.account_id = ANY(%(accounts)s)
+               AND d.date_maturity <> 'infinity'
+            UNION ALL
+            -- in the summary, not open yet at the end of as_of
+            SELECT aml.partner_id, aml.date_maturity, -aml.amount_residual
+              FROM account_move_line aml
+             WHERE aml.company_id = %(company)s
+               AND aml.account_id = ANY(%(accounts)s)
+               AND aml.date > %(as_of)s
+               AND aml.reconciled IS NOT TRUE
+               AND aml.parent_state = 'posted'
+               AND aml.amount_residual <> 0
+               AND aml.partner_id IS NOT NULL
+               AND aml.date_maturity IS NOT NULL
+            UNION ALL
+            SELECT aml.partner_id, aml.date, aml.amount_residual
+              FROM account_move_line aml
+             WHERE aml.partner_id IN (
+                       SELECT partner_id FROM otc_open_item_summary
+                        WHERE company_id = %(company)s AND date_maturity = 'infinity'
+                       UNION
+                       SELECT partner_id FROM otc_open_item_delta
+                        WHERE company_id = %(company)s AND date_maturity = 'infinity')
+               AND aml.company_id = %(company)s
+               AND aml.account_id = ANY(%(accounts)s)
+               AND aml.date_maturity IS NULL
+               AND aml.reconciled IS NOT TRUE
+               AND aml.parent_state = 'posted'
+               AND aml.date <= %(as_of)s
+               AND aml.amount_residual <> 0
+            """,
+            company=company_id,
+            accounts=list(accounts),
+            as_of=as_of,
+        )
+    else:
+        today_open = SQL(
+            """
             SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date) AS due,
                    aml.amount_residual AS amount
               FROM account_move_line aml
@@ -56,6 +113,15 @@ def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=Non
                AND aml.parent_state = 'posted'
                AND aml.date <= %(as_of)s
                AND aml.amount_residual <> 0
+            """,
+            company=company_id,
+            accounts=list(accounts),
+            as_of=as_of,
+        )
+    return SQL(
+        """
+        WITH parts AS (
+            %(today_open)s
             UNION ALL
             SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date), apr.amount
               FROM account_partial_reconcile apr
@@ -93,6 +159,7 @@ def open_receivables_sql(company_id, as_of, bounds, accounts, partner_filter=Non
         bounds=list(bounds),
         accounts=list(accounts),
         partner_filter=partner_filter or SQL("TRUE"),
+        today_open=today_open,
     )
 
 
@@ -202,7 +269,11 @@ class OtcReceivableSnapshot(models.Model):
                 labels=labels,
                 uid=self.env.uid,
                 open=open_receivables_sql(
-                    company.id, as_of, bounds, receivable_account_ids(self.env)
+                    company.id,
+                    as_of,
+                    bounds,
+                    receivable_account_ids(self.env),
+                    current=as_of >= fields.Date.context_today(self),
                 ),
             )
         )

@@ -7,7 +7,12 @@ from openpyxl import load_workbook
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools import SQL
 
+from odoo.addons.otc_collections.models.otc_receivable_snapshot import (
+    open_receivables_sql,
+    receivable_account_ids,
+)
 from odoo.addons.otc_order_to_cash.engine import matching
 from odoo.addons.otc_order_to_cash.tests.common import OtcCreditCommon
 
@@ -107,6 +112,82 @@ class TestReceivableKpi(OtcCreditCommon):
             .mapped("amount_residual_signed")
         )
         self.assertAlmostEqual(total, residual)
+
+    def test_open_today_from_the_open_item_summary(self):
+        """What is open today, read from the open-item summary (its rows and
+        the changes not folded yet), less what is dated after today, plus
+        the items without a due date, equals the journal items' rebuild."""
+        today = self.today
+        self.env["otc.credit.exposure"]._fold_open_item_deltas()
+        # dated after today: in the summary, not open at the end of today
+        self._invoice(
+            self.customer, 70.0, today + timedelta(days=3), today + timedelta(days=33)
+        )
+        # on the receivable account without a due date: aged by its date
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": today - timedelta(days=40),
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": self.company_data[
+                                "default_account_receivable"
+                            ].id,
+                            "partner_id": self.other.id,
+                            "debit": 45.0,
+                            "date_maturity": False,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "credit": 45.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        self.assertFalse(entry.line_ids[0].date_maturity)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT count(*) FROM otc_open_item_delta")
+        self.assertTrue(self.env.cr.fetchone()[0], "changes not folded yet")
+        bounds = self.company._otc_aging_bounds()
+        accounts = receivable_account_ids(self.env)
+        for partners in (SQL("cp.id = %s", self.other.id), None):
+            read = {}
+            for current in (False, True):
+                self.env.cr.execute(
+                    open_receivables_sql(
+                        self.company.id,
+                        today,
+                        bounds,
+                        accounts,
+                        partners,
+                        current=current,
+                    )
+                )
+                read[current] = sorted(self.env.cr.fetchall())
+            self.assertTrue(read[False])
+            self.assertEqual(read[True], read[False], partners)
+            everyone = read[True]
+        self.assertIn(
+            (self.other.id, 2, 45.0, 0.0),
+            everyone,
+            "45 aged 40 days, in the 30-60 bucket of its customer",
+        )
+        # the dashboard reads it so
+        aging = self.env["otc.receivable.kpi"].otc_dashboard_data(
+            date_from=str(today - timedelta(days=30)), date_to=str(today)
+        )["aging"]
+        self.assertAlmostEqual(
+            sum(bucket["amount"] for bucket in aging),
+            sum(row[2] for row in everyone),
+        )
 
     def test_snapshot_is_idempotent(self):
         Snapshot = self.env["otc.receivable.snapshot"]
