@@ -257,19 +257,24 @@ class OtcReceivableKpi(models.TransientModel):
             current=as_of >= today,
         )
 
-    def _otc_open_summary(self, as_of, memo=None):
+    def _otc_open_summary(self, as_of, memo=None, top=False):
         """What was open at the end of ``as_of``, summed in SQL from
         :meth:`_otc_open_sql`: ``{"buckets": {bucket: (amount, not yet due)},
-        "top": [(partner_id, overdue, total)]}``, the ten customers most
-        overdue (by amount, then id) only for the period's end, the date the
-        aging shows. ``memo``: ``{date: summary}`` shared by the readers of
-        one computation (today's rebuild from the ledger is its costliest
-        read; the period's opening is the previous period's closing)."""
-        if memo is not None and as_of in memo:
-            return memo[as_of]
-        top = SQL("")
-        if as_of == self.date_to:
-            top = SQL(
+        "top": [(partner_id, overdue, total)] or None}``, ``top`` the ten
+        customers most overdue (by amount, then id) when asked for.
+        ``memo``: ``{date: summary}`` shared by the readers of one
+        computation (today's rebuild is its costliest read; the period's
+        opening is the previous period's closing); its ``"top_at"`` is the
+        date whose first read also sums the top customers (the dashboard's
+        period end, read first for the KPIs, then for the aging)."""
+        if memo is not None:
+            cached = memo.get(as_of)
+            if cached and (cached["top"] is not None or not top):
+                return cached
+            top = top or memo.get("top_at") == as_of
+        top_sql = SQL("")
+        if top:
+            top_sql = SQL(
                 """
                  UNION ALL
                 (SELECT partner_id, NULL, SUM(amount) FILTER (WHERE bucket > 0),
@@ -284,17 +289,19 @@ class OtcReceivableKpi(models.TransientModel):
         self.env.cr.execute(
             SQL(
                 """
-                WITH o AS MATERIALIZED (%s)
+                WITH o AS %s (%s)
                 SELECT NULL::int, bucket, SUM(amount), SUM(current_amount)
                   FROM o
               GROUP BY bucket
                 %s
                 """,
+                # read once for both sums when the top customers are asked for
+                SQL("MATERIALIZED") if top else SQL("NOT MATERIALIZED"),
                 self._otc_open_sql(as_of),
-                top,
+                top_sql,
             )
         )
-        summary = {"buckets": {}, "top": []}
+        summary = {"buckets": {}, "top": [] if top else None}
         for partner_id, bucket, amount, other in self.env.cr.fetchall():
             if partner_id is None:
                 summary["buckets"][bucket] = (amount, other)
@@ -989,7 +996,7 @@ class OtcReceivableKpi(models.TransientModel):
         """Open receivables at ``date_to``: totals per bucket, top overdue
         customers (``memo``: see :meth:`_otc_open_summary`)."""
         bounds = self.company_id._otc_aging_bounds()
-        summary = self._otc_open_summary(self.date_to, memo)
+        summary = self._otc_open_summary(self.date_to, memo, top=True)
         per_bucket = {
             bucket: amount for bucket, (amount, _c) in summary["buckets"].items()
         }
@@ -1262,7 +1269,7 @@ class OtcReceivableKpi(models.TransientModel):
         # one read of the credit sales per day for the period, the previous
         # one and the 12 month-ends of the sparklines
         daily = report._otc_daily_sales(report._otc_sales_window(), report.date_to)
-        memo = {}
+        memo = {"top_at": report.date_to}
         report._otc_compute(daily, memo)
         aging, top = report._otc_by_bucket_and_customer(memo)
         worsening = report._otc_worsening()
