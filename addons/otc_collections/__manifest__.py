@@ -2,7 +2,7 @@
 {
     "name": "Order to Cash - Collections",
     "summary": "Collections desk: dunning, worklists, disputes, promises to pay",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
     "author": "Order-to-Cash Suite contributors",

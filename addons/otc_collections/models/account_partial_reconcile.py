@@ -10,9 +10,9 @@ class AccountPartialReconcile(models.Model):
     max_date = fields.Date(index=True)
 
     def _otc_invalidate_months(self):
-        # a reconciliation taking effect in a summarised month changes its
-        # collections (usually it is today's month, never summarised: nothing
-        # to do)
+        # a reconciliation taking effect on a summarised day changes its
+        # month's collections (usually it takes effect today, after the open
+        # month's last summarised day: nothing to do)
         self.env["otc.receivable.month"]._otc_invalidate(
             {(rec.company_id.id, rec.max_date) for rec in self}
         )

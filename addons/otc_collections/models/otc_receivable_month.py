@@ -37,7 +37,7 @@ class OtcReceivableMonth(models.Model):
 
     Freshness: the company row of a month is also its marker. A month without
     it is read from the ledger, exactly as before; the daily snapshot job
-    (and the backfill) summarises the closed months that lack it, replacing
+    (and the backfill) summarises the months that lack it, replacing
     the month's rows (idempotent). Whatever changes a summarised month's
     figures deletes its marker in the same transaction (see
     :meth:`_otc_invalidate`): a customer invoice or credit note posted, reset
@@ -342,7 +342,8 @@ class OtcReceivableMonth(models.Model):
 
     @api.model
     def _otc_build_missing(self, company, today=None):
-        """Summarise the closed months of ``company`` that lack a current summary."""
+        """Summarise the months of ``company`` that lack a current summary (the
+        open month as far as the day before ``today``)."""
         return self._otc_build(company, self._otc_missing(company, today), today)
 
     @api.model
