@@ -86,7 +86,7 @@ class OtcReceivableKpi(models.TransientModel):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date(
         required=True,
-        default=lambda self: fields.Date.context_today(self) - relativedelta(months=3),
+        default=lambda self: self._otc_default_from(fields.Date.context_today(self)),
     )
     date_to = fields.Date(required=True, default=fields.Date.context_today)
     salesperson_id = fields.Many2one("res.users")
@@ -160,6 +160,20 @@ class OtcReceivableKpi(models.TransientModel):
     undefined = fields.Char(
         readonly=True, help="KPIs without a value (no sales or nothing collectable)."
     )
+
+    @api.model
+    def _otc_default_from(self, date_to):
+        """The default period's start: three months before its end."""
+        return date_to - relativedelta(months=3)
+
+    @api.model
+    def _otc_past_dates(self, date_from, date_to):
+        """The dates before the period whose open receivables its KPIs read:
+        its opening (the previous period's closing) and the previous
+        period's opening (see :meth:`_otc_compute`)."""
+        length = date_to - date_from
+        prev_to = date_from - timedelta(days=1)
+        return [prev_to, prev_to - length - timedelta(days=1)]
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
@@ -321,11 +335,10 @@ class OtcReceivableKpi(models.TransientModel):
 
     def _otc_cuts(self):
         """The days after which the KPIs of the period and of the previous one
-        cut a month (their ends): those months' days are read, not their
-        summary."""
-        length = self.date_to - self.date_from
-        prev_to = self.date_from - timedelta(days=1)
-        return (prev_to, self.date_to, prev_to - length - timedelta(days=1))
+        keep figures apart (their ends): ``engine/summary.py`` splits a
+        month there."""
+        prev_to, prev_opening = self._otc_past_dates(self.date_from, self.date_to)
+        return (prev_to, self.date_to, prev_opening)
 
     def _otc_daily_sales(self, date_from, date_to):
         """Credit sales (receivable side of posted customer invoices and credit
@@ -1262,7 +1275,7 @@ class OtcReceivableKpi(models.TransientModel):
         vals["date_from"] = (
             fields.Date.to_date(date_from)
             if date_from
-            else vals["date_to"] - relativedelta(months=3)
+            else self._otc_default_from(vals["date_to"])
         )
         report = self.create(vals)
         report._otc_without_jit()

@@ -299,6 +299,27 @@ class OtcReceivableSnapshot(models.Model):
         return sorted(d for d in wanted if d not in have)
 
     @api.model
+    def _otc_missing_default_dates(self, company, today=None):
+        """The past dates the dashboard's default period reads (its opening and
+        the previous period's, ``otc.receivable.kpi._otc_past_dates``) without
+        a snapshot: a database where the daily job ran on those days has
+        them; one where the suite is newer gets them from this job, so the
+        default period never rebuilds them from the ledger on load."""
+        today = today or fields.Date.context_today(self)
+        Kpi = self.env["otc.receivable.kpi"]
+        wanted = Kpi._otc_past_dates(Kpi._otc_default_from(today), today)
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
+                " WHERE company_id = %s AND snapshot_date = ANY(%s)",
+                company.id,
+                wanted,
+            )
+        )
+        have = {row[0] for row in self.env.cr.fetchall()}
+        return sorted(d for d in wanted if d not in have)
+
+    @api.model
     def _otc_backfill(self, company, months=BACKFILL_MONTHS):
         """Take the missing month-end snapshots of the last ``months`` months,
         then summarise the months not summarised (``otc.receivable.month``)."""
@@ -314,7 +335,8 @@ class OtcReceivableSnapshot(models.Model):
 
     @api.model
     def _cron_snapshot(self):
-        """Daily: today's snapshot of every company, then any missing month-end.
+        """Daily: today's snapshot of every company, then any missing month-end
+        and past date of the dashboard's default period.
 
         One (company, date) per unit, committed and reported as progress, so
         an interrupted run resumes where it stopped and a re-run replaces
@@ -326,7 +348,10 @@ class OtcReceivableSnapshot(models.Model):
             units.append((company.id, today))
             units += [
                 (company.id, d)
-                for d in self._otc_missing_month_ends(company, today=today)
+                for d in sorted(
+                    set(self._otc_missing_month_ends(company, today=today))
+                    | set(self._otc_missing_default_dates(company, today))
+                )
             ]
             # the monthly summary of the months that lack one (new, changed
             # since, or the open month as far as yesterday: see

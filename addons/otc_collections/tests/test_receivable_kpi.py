@@ -214,6 +214,14 @@ class TestReceivableKpi(OtcCreditCommon):
             "snapshot_date"
         )
         self.assertIn(self.today, dates)
+        # and the past dates the dashboard's default period reads: its
+        # opening and the previous period's, from the first day
+        Kpi = self.env["otc.receivable.kpi"]
+        past = Kpi._otc_past_dates(Kpi._otc_default_from(self.today), self.today)
+        self.assertEqual(past[0], Kpi.create({}).date_from - timedelta(days=1))
+        self.assertLess(past[1], past[0])
+        self.assertTrue(set(past) <= set(dates))
+        self.assertFalse(Snapshot._otc_missing_default_dates(self.company))
         before = Snapshot.search_count([("company_id", "=", self.company.id)])
         Snapshot._cron_snapshot()
         self.assertEqual(
