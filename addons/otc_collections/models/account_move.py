@@ -34,13 +34,13 @@ class AccountMove(models.Model):
         if "state" not in vals:
             return super().write(vals)
         # posting, resetting or cancelling a customer invoice or credit note
-        # changes the credit sales of its month: a summarised month is read
-        # from the ledger again until summarised anew
+        # changes the credit sales of its month: what it counted before is
+        # taken off the monthly summary, what it counts after added
         sales = self.filtered(lambda m: m.move_type in ("out_invoice", "out_refund"))
-        dates = {(m.company_id.id, m.date) for m in sales}
+        Month = self.env["otc.receivable.month"]
+        Month._otc_append_sales(sales, -1)
         result = super().write(vals)
-        dates |= {(m.company_id.id, m.date) for m in sales}
-        self.env["otc.receivable.month"]._otc_invalidate(dates)
+        Month._otc_append_sales(sales, 1)
         return result
 
     def _compute_otc_predicted_date(self):

@@ -22,7 +22,7 @@ class AccountMoveLine(models.Model):
     @api.model
     def _otc_reconcile_simple(self, pairs):
         # cash application writes these partials set-based, without create:
-        # their months leave the monthly summary as after create
+        # the monthly summary follows them as after create
         partials = super()._otc_reconcile_simple(pairs)
-        partials._otc_invalidate_months()
+        partials._otc_summarise(1)
         return partials

@@ -9,20 +9,19 @@ class AccountPartialReconcile(models.Model):
     # reconciliations by the date they took effect.
     max_date = fields.Date(index=True)
 
-    def _otc_invalidate_months(self):
+    def _otc_summarise(self, sign):
         # a reconciliation taking effect on a summarised day changes its
-        # month's collections (usually it takes effect today, after the open
-        # month's last summarised day: nothing to do)
-        self.env["otc.receivable.month"]._otc_invalidate(
-            {(rec.company_id.id, rec.max_date) for rec in self}
-        )
+        # month's collections: appended to the monthly summary (usually it
+        # takes effect today, after the open month's last summarised day:
+        # nothing to add)
+        self.env["otc.receivable.month"]._otc_append_paid(self, sign)
 
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._otc_invalidate_months()
+        partials._otc_summarise(1)
         return partials
 
     def unlink(self):
-        self._otc_invalidate_months()
+        self._otc_summarise(-1)
         return super().unlink()

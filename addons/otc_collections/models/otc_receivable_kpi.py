@@ -368,8 +368,9 @@ class OtcReceivableKpi(models.TransientModel):
                 )
             else:
                 query = SQL(
-                    "SELECT month, credit_sales FROM otc_receivable_month"
-                    " WHERE company_id = %s AND month = ANY(%s) AND partner_id IS NULL",
+                    "SELECT month, SUM(credit_sales) FROM otc_receivable_month"
+                    " WHERE company_id = %s AND month = ANY(%s) AND partner_id IS NULL"
+                    " GROUP BY month",
                     self.company_id.id,
                     months,
                 )

@@ -38,11 +38,15 @@ class OtcReceivableMonth(models.Model):
     Freshness: the company row of a month is also its marker. A month without
     it is read from the ledger, exactly as before; the daily snapshot job
     (and the backfill) summarises the months that lack it, replacing
-    the month's rows (idempotent). Whatever changes a summarised month's
-    figures deletes its marker in the same transaction (see
-    :meth:`_otc_invalidate`): a customer invoice or credit note posted, reset
-    or cancelled with a date in it, a reconciliation made or undone taking
-    effect in it, the due date of an invoice item reconciled in it changed.
+    the month's rows (idempotent). A reconciliation made or undone taking
+    effect on a summarised day appends its invoice parts as ``delta`` rows
+    (:meth:`_otc_append_paid`: the daily cash application of yesterday's
+    receipts keeps the open month summarised; the next summary folds them).
+    So does a customer invoice or credit note posted, reset or cancelled
+    with a date in it (:meth:`_otc_append_sales`). Whatever else changes a
+    summarised month's figures deletes its marker in the same transaction
+    (see :meth:`_otc_invalidate`): the due date of an invoice item
+    reconciled in it changed.
     The open month is summarised as far as yesterday (``last_day``): the
     dashboard's default period ends today, and only today's entries are then
     read from the ledger. Its marker goes only when something dated on or
@@ -88,6 +92,12 @@ class OtcReceivableMonth(models.Model):
         help="Sum of amount x days from due date to reconciliation.",
     )
     paid_count = fields.Integer(readonly=True)
+    delta = fields.Boolean(
+        readonly=True,
+        help="A change appended since the month was summarised: the invoice "
+        "parts of reconciliations made (or, negative, undone) on a summarised "
+        "day. Readers add it; the next summary of the month replaces it.",
+    )
     closing_ar = fields.Float(
         "Receivables at Month-End",
         digits=(16, 2),
@@ -143,7 +153,8 @@ class OtcReceivableMonth(models.Model):
                 "SELECT month, COALESCE(last_day,"
                 " (month + interval '1 month - 1 day')::date)"
                 " FROM otc_receivable_month WHERE company_id = %s"
-                " AND partner_id IS NULL AND month BETWEEN %s AND %s",
+                " AND partner_id IS NULL AND delta IS NOT TRUE"
+                " AND month BETWEEN %s AND %s",
                 company.id,
                 month_start(date_from),
                 date_to,
@@ -178,7 +189,7 @@ class OtcReceivableMonth(models.Model):
                 """
                 SELECT month, closing_ar, closing_current FROM otc_receivable_month
                  WHERE company_id = %s AND partner_id IS NULL AND month = ANY(%s)
-                   AND closing_ar IS NOT NULL
+                   AND delta IS NOT TRUE AND closing_ar IS NOT NULL
                 """,
                 company.id,
                 [month_start(end) for end in ends],
@@ -207,7 +218,7 @@ class OtcReceivableMonth(models.Model):
                           FROM otc_receivable_snapshot
                          WHERE company_id = %(company)s AND snapshot_date = %(as_of)s) t
                  WHERE m.company_id = %(company)s AND m.partner_id IS NULL
-                   AND m.month = %(month)s
+                   AND m.delta IS NOT TRUE AND m.month = %(month)s
                 """,
                 company=company.id,
                 as_of=as_of,
@@ -219,7 +230,8 @@ class OtcReceivableMonth(models.Model):
     @api.model
     def _otc_missing(self, company, today=None, months=SUMMARY_MONTHS):
         """Months of the last ``months`` closed ones, and the open month as
-        far as yesterday, without a current summary."""
+        far as yesterday, without a current summary or with changes appended
+        since (``delta`` rows)."""
         today = today or fields.Date.context_today(self)
         yesterday = today - timedelta(days=1)
         last = month_start(today) - relativedelta(months=1)
@@ -230,7 +242,19 @@ class OtcReceivableMonth(models.Model):
         if today.day > 1:
             wanted[month_start(today)] = yesterday
         have = self._otc_coverage(company, min(wanted), yesterday)
-        return sorted(m for m, day in wanted.items() if have.get(m) != day)
+        # months with changes appended since: summarised again, which folds them
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT month FROM otc_receivable_month WHERE company_id = %s"
+                " AND partner_id IS NULL AND delta AND month >= %s",
+                company.id,
+                min(wanted),
+            )
+        )
+        changed = {row[0] for row in self.env.cr.fetchall()}
+        return sorted(
+            m for m, day in wanted.items() if have.get(m) != day or m in changed
+        )
 
     @api.model
     def _otc_build(self, company, months, today=None):
@@ -360,6 +384,7 @@ class OtcReceivableMonth(models.Model):
             SQL(
                 "DELETE FROM otc_receivable_month m USING unnest(%s::int[], %s::date[])"
                 " AS x(company_id, day) WHERE m.partner_id IS NULL"
+                " AND m.delta IS NOT TRUE"
                 " AND m.company_id = x.company_id"
                 " AND m.month = date_trunc('month', x.day)::date"
                 " AND x.day <= COALESCE(m.last_day,"
@@ -368,3 +393,122 @@ class OtcReceivableMonth(models.Model):
                 [p[1] for p in pairs],
             )
         )
+
+    @api.model
+    def _otc_append_paid(self, partials, sign):
+        """Append to the summary what ``partials`` add to the collections of
+        summarised days (``sign`` 1: made; -1: about to be undone), as
+        ``delta`` rows per customer and one per company and month.
+
+        Reconciliations are made every day, mostly dated in the open month
+        (yesterday's receipts applied this morning): taking the month out of
+        the summary for each would send the dashboard back to the ledger for
+        the rest of the day. Rows are only inserted, never updated, so two
+        transactions reconciling at once never wait on each other; readers
+        add them; the next summary of the month replaces them. The same
+        parts and sums as :meth:`_otc_build` (``paid_invoice_parts_sql``)."""
+        if not partials:
+            return
+        partials.flush_recordset(["amount", "max_date", "company_id", "debit_move_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH parts AS (
+                    SELECT apr.company_id, cp.id AS partner_id,
+                           date_trunc('month', apr.max_date)::date AS month,
+                           %(sign)s * apr.amount AS amount,
+                           %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
+                           %(sign)s * apr.amount * (apr.max_date
+                               - COALESCE(aml.date_maturity, m.invoice_date)) AS late
+                      FROM account_partial_reconcile apr
+                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                      JOIN account_move m ON m.id = aml.move_id
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                      JOIN otc_receivable_month mark
+                        ON mark.company_id = apr.company_id
+                       AND mark.month = date_trunc('month', apr.max_date)::date
+                       AND mark.partner_id IS NULL AND mark.delta IS NOT TRUE
+                       AND apr.max_date <= COALESCE(mark.last_day,
+                               (mark.month + interval '1 month - 1 day')::date)
+                     WHERE apr.id = ANY(%(ids)s)
+                       AND m.move_type = 'out_invoice'
+                       AND aml.account_id = ANY(%(accounts)s)
+                ), grouped AS (
+                    SELECT company_id, partner_id, month, SUM(amount) AS amount,
+                           SUM(to_pay) AS to_pay, SUM(late) AS late,
+                           %(sign)s * COUNT(*) AS n
+                      FROM parts
+                  GROUP BY GROUPING SETS ((company_id, month, partner_id),
+                                          (company_id, month))
+                )
+                INSERT INTO otc_receivable_month
+                       (company_id, month, partner_id, delta, credit_sales, paid_amount,
+                        paid_days_to_pay, paid_days_late, paid_count,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT company_id, month, partner_id, TRUE, 0, amount, to_pay, late, n,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM grouped
+                """,
+                sign=sign,
+                ids=partials.ids,
+                accounts=receivable_account_ids(self.env),
+                uid=self.env.uid,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model()
+
+    @api.model
+    def _otc_append_sales(self, moves, sign):
+        """Append to the summary the credit sales of ``moves`` (customer
+        invoices and credit notes) dated on summarised days, as ``delta``
+        rows: what they count now that is posted, with ``sign`` (-1 before a
+        change of state, 1 after). An invoice dated yesterday posted today
+        keeps the open month summarised; see :meth:`_otc_append_paid`."""
+        if not moves:
+            return
+        moves.line_ids.flush_recordset(
+            ["balance", "date", "parent_state", "account_id", "partner_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH sales AS (
+                    SELECT aml.company_id, cp.id AS partner_id,
+                           date_trunc('month', aml.date)::date AS month,
+                           %(sign)s * aml.balance AS amount
+                      FROM account_move_line aml
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                      JOIN otc_receivable_month mark
+                        ON mark.company_id = aml.company_id
+                       AND mark.month = date_trunc('month', aml.date)::date
+                       AND mark.partner_id IS NULL AND mark.delta IS NOT TRUE
+                       AND aml.date <= COALESCE(mark.last_day,
+                               (mark.month + interval '1 month - 1 day')::date)
+                     WHERE aml.move_id = ANY(%(ids)s)
+                       AND aml.parent_state = 'posted'
+                       AND aml.account_id = ANY(%(accounts)s)
+                ), grouped AS (
+                    SELECT company_id, partner_id, month, SUM(amount) AS amount
+                      FROM sales
+                  GROUP BY GROUPING SETS ((company_id, month, partner_id),
+                                          (company_id, month))
+                )
+                INSERT INTO otc_receivable_month
+                       (company_id, month, partner_id, delta, credit_sales, paid_amount,
+                        paid_days_to_pay, paid_days_late, paid_count,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT company_id, month, partner_id, TRUE, amount, 0, 0, 0, 0,
+                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                  FROM grouped
+                """,
+                sign=sign,
+                ids=moves.ids,
+                accounts=receivable_account_ids(self.env),
+                uid=self.env.uid,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model()

@@ -828,9 +828,36 @@ class TestReceivableKpi(OtcCreditCommon):
         ).create(
             {"amount": 200.0, "payment_date": date(2025, 3, 10)}
         )._create_payments()
+        # the invoice and the payment stay in February's and March's
+        # summaries, appended as changes
         self.assertEqual(
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-            {date(2025, 1, 1)},
+            len(
+                Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31))
+            ),
+            3,
+        )
+        deltas = Month.search(
+            [("company_id", "=", self.company.id), ("delta", "=", True)]
+        )
+        self.assertEqual(
+            sorted(
+                (
+                    str(r.month),
+                    r.partner_id.id,
+                    r.credit_sales,
+                    r.paid_amount,
+                    r.paid_count,
+                )
+                for r in deltas
+            ),
+            sorted(
+                [
+                    ("2025-02-01", False, 250.0, 0.0, 0),
+                    ("2025-02-01", self.other.id, 250.0, 0.0, 0),
+                    ("2025-03-01", False, 0.0, 200.0, 1),
+                    ("2025-03-01", self.customer.id, 0.0, 200.0, 1),
+                ]
+            ),
         )
         ledger = self._ledger_figures()
         self._assert_same(self._all_figures(), ledger)
@@ -878,14 +905,40 @@ class TestReceivableKpi(OtcCreditCommon):
             receipt,
         )
         self.assertEqual(self.inv_o.payment_state, "paid")
-        self.assertNotIn(
+        self.assertIn(
+            date(2025, 3, 1),
+            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
+        )
+        self.assertTrue(
+            Month.search_count(
+                [
+                    ("month", "=", date(2025, 3, 1)),
+                    ("delta", "=", True),
+                    ("partner_id", "=", self.other.id),
+                ]
+            )
+        )
+        self._assert_same(self._all_figures(), self._ledger_figures())
+        # undoing a reconciliation appends its opposite
+        self.inv_o.line_ids.filtered(
+            lambda ln: ln.account_type == "asset_receivable"
+        ).remove_move_reconcile()
+        self.assertIn(
             date(2025, 3, 1),
             Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
         )
         self._assert_same(self._all_figures(), self._ledger_figures())
-        # an invoice reset to draft takes its month out of the summary too
+        # the next summary replaces the changes
+        Month._otc_build_missing(self.company)
+        self.assertFalse(
+            Month.search_count(
+                [("company_id", "=", self.company.id), ("delta", "=", True)]
+            )
+        )
+        self._assert_same(self._all_figures(), self._ledger_figures())
+        # an invoice reset to draft takes its sales off again
         late_invoice.button_draft()
-        self.assertNotIn(
+        self.assertIn(
             date(2025, 2, 1),
             Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
         )
@@ -943,10 +996,11 @@ class TestReceivableKpi(OtcCreditCommon):
             {date(2025, 3, 1): date(2025, 3, 31)},
         )
         self._assert_same(self._all_figures(), ledger)
-        # an invoice dated 19 March takes March out until summarised again
+        # an invoice dated 19 March posted later: appended to March's summary
         self._invoice(self.other, 250.0, date(2025, 3, 19), date(2025, 4, 18))
-        self.assertFalse(
-            Month._otc_coverage(self.company, date(2025, 3, 1), date(2025, 3, 31))
+        self.assertEqual(
+            Month._otc_coverage(self.company, date(2025, 3, 1), date(2025, 3, 31)),
+            {date(2025, 3, 1): date(2025, 3, 31)},
         )
         ledger = self._ledger_figures()
         self._assert_same(self._all_figures(), ledger)
