@@ -40,7 +40,7 @@ class OtcReceivableMonth(models.Model):
     (and the backfill) summarises the months that lack it, replacing
     the month's rows (idempotent). A reconciliation made or undone taking
     effect on a summarised day appends its invoice parts as ``delta`` rows
-    (:meth:`_otc_append_paid`: the daily cash application of yesterday's
+    (:meth:`_otc_append`: the daily cash application of yesterday's
     receipts keeps the open month summarised; the next summary folds them).
     So does a customer invoice or credit note posted, reset or cancelled
     with a date in it (:meth:`_otc_append_sales`). Whatever else changes a
@@ -395,50 +395,36 @@ class OtcReceivableMonth(models.Model):
         )
 
     @api.model
-    def _otc_append_paid(self, partials, sign):
-        """Append to the summary what ``partials`` add to the collections of
-        summarised days (``sign`` 1: made; -1: about to be undone), as
-        ``delta`` rows per customer and one per company and month.
+    def _otc_append(self, parts):
+        """Insert the ``delta`` rows of ``parts`` (SQL rows ``company_id,
+        partner_id, day, sales, amount, to_pay, late, n``, signed): those
+        dated on a day a month's summary covers, summed per customer, plus
+        one row per company and month.
 
-        Reconciliations are made every day, mostly dated in the open month
-        (yesterday's receipts applied this morning): taking the month out of
-        the summary for each would send the dashboard back to the ledger for
-        the rest of the day. Rows are only inserted, never updated, so two
-        transactions reconciling at once never wait on each other; readers
-        add them; the next summary of the month replaces them. The same
-        parts and sums as :meth:`_otc_build` (``paid_invoice_parts_sql``)."""
-        if not partials:
-            return
-        partials.flush_recordset(["amount", "max_date", "company_id", "debit_move_id"])
+        Postings and reconciliations happen every day, mostly dated in the
+        open month (yesterday's receipts applied this morning, yesterday's
+        invoices posted): taking the month out of the summary for each would
+        send the dashboard back to the ledger for the rest of the day. Rows
+        are only inserted, never updated, so two transactions at once never
+        wait on each other; readers add them; the next summary of the month
+        (:meth:`_otc_missing` lists it) replaces them."""
         self.env.cr.execute(
             SQL(
                 """
-                WITH parts AS (
-                    SELECT apr.company_id, cp.id AS partner_id,
-                           date_trunc('month', apr.max_date)::date AS month,
-                           %(sign)s * apr.amount AS amount,
-                           %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
-                           %(sign)s * apr.amount * (apr.max_date
-                               - COALESCE(aml.date_maturity, m.invoice_date)) AS late
-                      FROM account_partial_reconcile apr
-                      JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                      JOIN account_move m ON m.id = aml.move_id
-                      JOIN res_partner p ON p.id = aml.partner_id
-                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                      JOIN otc_receivable_month mark
-                        ON mark.company_id = apr.company_id
-                       AND mark.month = date_trunc('month', apr.max_date)::date
-                       AND mark.partner_id IS NULL AND mark.delta IS NOT TRUE
-                       AND apr.max_date <= COALESCE(mark.last_day,
-                               (mark.month + interval '1 month - 1 day')::date)
-                     WHERE apr.id = ANY(%(ids)s)
-                       AND m.move_type = 'out_invoice'
-                       AND aml.account_id = ANY(%(accounts)s)
-                ), grouped AS (
-                    SELECT company_id, partner_id, month, SUM(amount) AS amount,
-                           SUM(to_pay) AS to_pay, SUM(late) AS late,
-                           %(sign)s * COUNT(*) AS n
+                WITH parts AS (%(parts)s), covered AS (
+                    SELECT parts.*, mark.month
                       FROM parts
+                      JOIN otc_receivable_month mark
+                        ON mark.company_id = parts.company_id
+                       AND mark.month = date_trunc('month', parts.day)::date
+                       AND mark.partner_id IS NULL AND mark.delta IS NOT TRUE
+                       AND parts.day <= COALESCE(mark.last_day,
+                               (mark.month + interval '1 month - 1 day')::date)
+                ), grouped AS (
+                    SELECT company_id, partner_id, month, SUM(sales) AS sales,
+                           SUM(amount) AS amount, SUM(to_pay) AS to_pay,
+                           SUM(late) AS late, SUM(n) AS n
+                      FROM covered
                   GROUP BY GROUPING SETS ((company_id, month, partner_id),
                                           (company_id, month))
                 )
@@ -446,13 +432,12 @@ class OtcReceivableMonth(models.Model):
                        (company_id, month, partner_id, delta, credit_sales, paid_amount,
                         paid_days_to_pay, paid_days_late, paid_count,
                         create_uid, create_date, write_uid, write_date)
-                SELECT company_id, month, partner_id, TRUE, 0, amount, to_pay, late, n,
+                SELECT company_id, month, partner_id, TRUE, sales, amount, to_pay,
+                       late, n,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
                   FROM grouped
                 """,
-                sign=sign,
-                ids=partials.ids,
-                accounts=receivable_account_ids(self.env),
+                parts=parts,
                 uid=self.env.uid,
             )
         )
@@ -460,55 +445,63 @@ class OtcReceivableMonth(models.Model):
             self.invalidate_model()
 
     @api.model
+    def _otc_append_paid(self, partials, sign):
+        """Append what ``partials`` add to the collections of summarised days
+        (``sign`` 1: made; -1: about to be undone): the same invoice parts
+        and sums as :meth:`_otc_build` (``paid_invoice_parts_sql``)."""
+        if not partials:
+            return
+        partials.flush_recordset(["amount", "max_date", "company_id", "debit_move_id"])
+        self._otc_append(
+            SQL(
+                """
+                SELECT apr.company_id, cp.id AS partner_id, apr.max_date AS day,
+                       0.0 AS sales,
+                       %(sign)s * apr.amount AS amount,
+                       %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
+                       %(sign)s * apr.amount * (apr.max_date
+                           - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
+                       %(sign)s AS n
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                  JOIN account_move m ON m.id = aml.move_id
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                 WHERE apr.id = ANY(%(ids)s)
+                   AND m.move_type = 'out_invoice'
+                   AND aml.account_id = ANY(%(accounts)s)
+                """,
+                sign=sign,
+                ids=partials.ids,
+                accounts=receivable_account_ids(self.env),
+            )
+        )
+
+    @api.model
     def _otc_append_sales(self, moves, sign):
-        """Append to the summary the credit sales of ``moves`` (customer
-        invoices and credit notes) dated on summarised days, as ``delta``
-        rows: what they count now that is posted, with ``sign`` (-1 before a
-        change of state, 1 after). An invoice dated yesterday posted today
-        keeps the open month summarised; see :meth:`_otc_append_paid`."""
+        """Append the credit sales of ``moves`` (customer invoices and credit
+        notes) dated on summarised days: what they count now that is posted,
+        with ``sign`` (-1 before a change of state, 1 after)."""
         if not moves:
             return
         moves.line_ids.flush_recordset(
             ["balance", "date", "parent_state", "account_id", "partner_id"]
         )
-        self.env.cr.execute(
+        self._otc_append(
             SQL(
                 """
-                WITH sales AS (
-                    SELECT aml.company_id, cp.id AS partner_id,
-                           date_trunc('month', aml.date)::date AS month,
-                           %(sign)s * aml.balance AS amount
-                      FROM account_move_line aml
-                      JOIN res_partner p ON p.id = aml.partner_id
-                      JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                      JOIN otc_receivable_month mark
-                        ON mark.company_id = aml.company_id
-                       AND mark.month = date_trunc('month', aml.date)::date
-                       AND mark.partner_id IS NULL AND mark.delta IS NOT TRUE
-                       AND aml.date <= COALESCE(mark.last_day,
-                               (mark.month + interval '1 month - 1 day')::date)
-                     WHERE aml.move_id = ANY(%(ids)s)
-                       AND aml.parent_state = 'posted'
-                       AND aml.account_id = ANY(%(accounts)s)
-                ), grouped AS (
-                    SELECT company_id, partner_id, month, SUM(amount) AS amount
-                      FROM sales
-                  GROUP BY GROUPING SETS ((company_id, month, partner_id),
-                                          (company_id, month))
-                )
-                INSERT INTO otc_receivable_month
-                       (company_id, month, partner_id, delta, credit_sales, paid_amount,
-                        paid_days_to_pay, paid_days_late, paid_count,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT company_id, month, partner_id, TRUE, amount, 0, 0, 0, 0,
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                  FROM grouped
+                SELECT aml.company_id, cp.id AS partner_id, aml.date AS day,
+                       %(sign)s * aml.balance AS sales,
+                       0.0 AS amount, 0.0 AS to_pay, 0.0 AS late, 0 AS n
+                  FROM account_move_line aml
+                  JOIN res_partner p ON p.id = aml.partner_id
+                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
+                 WHERE aml.move_id = ANY(%(ids)s)
+                   AND aml.parent_state = 'posted'
+                   AND aml.account_id = ANY(%(accounts)s)
                 """,
                 sign=sign,
                 ids=moves.ids,
                 accounts=receivable_account_ids(self.env),
-                uid=self.env.uid,
             )
         )
-        if self.env.cr.rowcount:
-            self.invalidate_model()

@@ -286,17 +286,24 @@ class OtcReceivableSnapshot(models.Model):
     def _otc_missing_month_ends(self, company, months=BACKFILL_MONTHS, today=None):
         """Past month-ends of the last ``months`` months without a snapshot."""
         today = today or fields.Date.context_today(self)
-        wanted = self._otc_month_ends(today.replace(day=1) - timedelta(days=1), months)
+        return self._otc_without_snapshot(
+            company,
+            self._otc_month_ends(today.replace(day=1) - timedelta(days=1), months),
+        )
+
+    @api.model
+    def _otc_without_snapshot(self, company, dates):
+        """The ``dates`` (sorted) that have no snapshot of ``company``."""
         self.env.cr.execute(
             SQL(
                 "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
                 " WHERE company_id = %s AND snapshot_date = ANY(%s)",
                 company.id,
-                wanted,
+                list(dates),
             )
         )
         have = {row[0] for row in self.env.cr.fetchall()}
-        return sorted(d for d in wanted if d not in have)
+        return sorted(d for d in dates if d not in have)
 
     @api.model
     def _otc_missing_default_dates(self, company, today=None):
@@ -307,17 +314,9 @@ class OtcReceivableSnapshot(models.Model):
         default period never rebuilds them from the ledger on load."""
         today = today or fields.Date.context_today(self)
         Kpi = self.env["otc.receivable.kpi"]
-        wanted = Kpi._otc_past_dates(Kpi._otc_default_from(today), today)
-        self.env.cr.execute(
-            SQL(
-                "SELECT DISTINCT snapshot_date FROM otc_receivable_snapshot"
-                " WHERE company_id = %s AND snapshot_date = ANY(%s)",
-                company.id,
-                wanted,
-            )
+        return self._otc_without_snapshot(
+            company, Kpi._otc_past_dates(Kpi._otc_default_from(today), today)
         )
-        have = {row[0] for row in self.env.cr.fetchall()}
-        return sorted(d for d in wanted if d not in have)
 
     @api.model
     def _otc_backfill(self, company, months=BACKFILL_MONTHS):
