@@ -14,6 +14,7 @@ from ..engine import summary as summary_engine
 from .otc_receivable_snapshot import (
     open_receivables_sql,
     paid_invoice_parts_sql,
+    paid_part_columns_sql,
     receivable_account_ids,
 )
 
@@ -498,18 +499,13 @@ class OtcReceivableKpi(models.TransientModel):
             parts.append(
                 SQL(
                     """
-                    SELECT cp.id AS partner_id, %(day)s AS day,
-                           %(sign)s * apr.amount AS amount,
-                           %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
-                           %(sign)s * apr.amount * (apr.max_date
-                               - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
-                           %(sign)s AS n
+                    SELECT cp.id AS partner_id, %(day)s AS day, %(columns)s
                     %(parts)s
                     """,
                     day=SQL("%s::date", piece.day)
                     if piece.day
                     else SQL("apr.max_date"),
-                    sign=piece.sign,
+                    columns=paid_part_columns_sql(piece.sign),
                     parts=paid_invoice_parts_sql(
                         self.company_id.id, piece.start, piece.end, accounts, partners
                     ),

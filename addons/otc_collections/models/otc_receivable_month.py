@@ -6,7 +6,11 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import summary as summary_engine
-from .otc_receivable_snapshot import paid_invoice_parts_sql, receivable_account_ids
+from .otc_receivable_snapshot import (
+    paid_invoice_parts_sql,
+    paid_part_columns_sql,
+    receivable_account_ids,
+)
 
 #: closed months kept summarised: the dashboard's reach (its period, the
 #: previous one, each with its count-back year, and the 12 month-ends of the
@@ -456,24 +460,17 @@ class OtcReceivableMonth(models.Model):
             SQL(
                 """
                 SELECT apr.company_id, cp.id AS partner_id, apr.max_date AS day,
-                       0.0 AS sales,
-                       %(sign)s * apr.amount AS amount,
-                       %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
-                       %(sign)s * apr.amount * (apr.max_date
-                           - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
-                       %(sign)s AS n
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
-                  JOIN account_move m ON m.id = aml.move_id
-                  JOIN res_partner p ON p.id = aml.partner_id
-                  JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-                 WHERE apr.id = ANY(%(ids)s)
-                   AND m.move_type = 'out_invoice'
-                   AND aml.account_id = ANY(%(accounts)s)
+                       0.0 AS sales, %(columns)s
+                %(parts)s
                 """,
-                sign=sign,
-                ids=partials.ids,
-                accounts=receivable_account_ids(self.env),
+                columns=paid_part_columns_sql(sign),
+                parts=paid_invoice_parts_sql(
+                    None,
+                    None,
+                    None,
+                    receivable_account_ids(self.env),
+                    partial_ids=partials.ids,
+                ),
             )
         )
 

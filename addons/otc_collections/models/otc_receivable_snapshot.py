@@ -54,6 +54,16 @@ def open_receivables_sql(
     (the summary files them under ``infinity``, the aging under their date)
     are read from the journal items of the customers that have some.
     """
+    # a posted receivable item still open (Odoo's index of unreconciled items)
+    open_item = SQL(
+        """aml.company_id = %(company)s
+           AND aml.account_id = ANY(%(accounts)s)
+           AND aml.reconciled IS NOT TRUE
+           AND aml.parent_state = 'posted'
+           AND aml.amount_residual <> 0""",
+        company=company_id,
+        accounts=list(accounts),
+    )
     if current:
         today_open = SQL(
             """
@@ -72,12 +82,7 @@ def open_receivables_sql(
             -- in the summary, not open yet at the end of as_of
             SELECT aml.partner_id, aml.date_maturity, -aml.amount_residual
               FROM account_move_line aml
-             WHERE aml.company_id = %(company)s
-               AND aml.account_id = ANY(%(accounts)s)
-               AND aml.date > %(as_of)s
-               AND aml.reconciled IS NOT TRUE
-               AND aml.parent_state = 'posted'
-               AND aml.amount_residual <> 0
+             WHERE %(open_item)s AND aml.date > %(as_of)s
                AND aml.partner_id IS NOT NULL
                AND aml.date_maturity IS NOT NULL
             UNION ALL
@@ -89,17 +94,13 @@ def open_receivables_sql(
                        UNION
                        SELECT partner_id FROM otc_open_item_delta
                         WHERE company_id = %(company)s AND date_maturity = 'infinity')
-               AND aml.company_id = %(company)s
-               AND aml.account_id = ANY(%(accounts)s)
+               AND %(open_item)s AND aml.date <= %(as_of)s
                AND aml.date_maturity IS NULL
-               AND aml.reconciled IS NOT TRUE
-               AND aml.parent_state = 'posted'
-               AND aml.date <= %(as_of)s
-               AND aml.amount_residual <> 0
             """,
             company=company_id,
             accounts=list(accounts),
             as_of=as_of,
+            open_item=open_item,
         )
     else:
         today_open = SQL(
@@ -107,16 +108,10 @@ def open_receivables_sql(
             SELECT aml.partner_id, COALESCE(aml.date_maturity, aml.date) AS due,
                    aml.amount_residual AS amount
               FROM account_move_line aml
-             WHERE aml.company_id = %(company)s
-               AND aml.account_id = ANY(%(accounts)s)
-               AND aml.reconciled IS NOT TRUE
-               AND aml.parent_state = 'posted'
-               AND aml.date <= %(as_of)s
-               AND aml.amount_residual <> 0
+             WHERE %(open_item)s AND aml.date <= %(as_of)s
             """,
-            company=company_id,
-            accounts=list(accounts),
             as_of=as_of,
+            open_item=open_item,
         )
     return SQL(
         """
@@ -164,15 +159,26 @@ def open_receivables_sql(
 
 
 def paid_invoice_parts_sql(
-    company_id, date_from, date_to, accounts, partner_filter=None
+    company_id, date_from, date_to, accounts, partner_filter=None, partial_ids=None
 ):
     """``FROM ... WHERE ...`` of the customer-invoice parts reconciled between
-    ``date_from`` and ``date_to`` (inclusive): one row per partial
+    ``date_from`` and ``date_to`` (inclusive), or of the reconciliations
+    ``partial_ids`` (the dates then unused): one row per partial
     reconciliation ``apr`` of an invoice's receivable item ``aml`` (move
     ``m``, commercial partner ``cp``). Days to pay, days late, what a collector
     collected and the payment history of the predictions all read from it.
     ``accounts``: :func:`receivable_account_ids` (as a list, the planner
     starts from the period's reconciliations, not from every item)."""
+    which = (
+        SQL("apr.id = ANY(%s)", list(partial_ids))
+        if partial_ids is not None
+        else SQL(
+            "apr.company_id = %s AND apr.max_date BETWEEN %s AND %s",
+            company_id,
+            date_from,
+            date_to,
+        )
+    )
     return SQL(
         """
           FROM account_partial_reconcile apr
@@ -180,17 +186,29 @@ def paid_invoice_parts_sql(
           JOIN account_move m ON m.id = aml.move_id
           JOIN res_partner p ON p.id = aml.partner_id
           JOIN res_partner cp ON cp.id = COALESCE(p.commercial_partner_id, p.id)
-         WHERE apr.company_id = %(company)s
+         WHERE %(which)s
            AND m.move_type = 'out_invoice'
            AND aml.account_id = ANY(%(accounts)s)
-           AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
            AND %(partners)s
         """,
-        company=company_id,
-        date_from=date_from,
-        date_to=date_to,
+        which=which,
         accounts=list(accounts),
         partners=partner_filter or SQL("TRUE"),
+    )
+
+
+def paid_part_columns_sql(sign=1):
+    """The columns of one invoice part of :func:`paid_invoice_parts_sql`,
+    times ``sign``: ``amount``, ``to_pay`` and ``late`` (the amount x days
+    from the invoice date and from the due date to the reconciliation) and
+    ``n`` (the parts counted)."""
+    return SQL(
+        """%(sign)s * apr.amount AS amount,
+           %(sign)s * apr.amount * (apr.max_date - m.invoice_date) AS to_pay,
+           %(sign)s * apr.amount * (apr.max_date
+               - COALESCE(aml.date_maturity, m.invoice_date)) AS late,
+           %(sign)s AS n""",
+        sign=sign,
     )
 
 
