@@ -865,7 +865,9 @@ class AccountBankStatementLine(models.Model):
         Each line's suspense item becomes its first counterpart (guarded
         rewrite, ``_otc_rewrite_suspense``), the other counterparts are
         created in one ``create``, then every (counterpart, item) pair goes
-        through one ``_reconcile_plan()``, Odoo's own reconciliation.
+        through one reconciliation (``_otc_reconcile``: Odoo's result), and
+        the entries' amounts are computed for all of them in one query
+        (``_otc_set_entry_amounts``).
         """
         AML = self.env["account.move.line"]
         reused, to_create, suspense_to_drop = [], [], AML
@@ -922,6 +924,8 @@ class AccountBankStatementLine(models.Model):
         # reconciling changes residuals only: nothing of the invoices' own
         # lines (taxes, payment terms) needs resynchronising
         AML.with_context(skip_invoice_sync=True)._otc_reconcile(reconcile_plan)
+        if not self.env.context.get("otc_orm_writes"):
+            AML._otc_set_entry_amounts(moves)
         return lines
 
     def _otc_no_analytic_models(self, validated):

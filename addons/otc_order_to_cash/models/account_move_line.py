@@ -1,5 +1,23 @@
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+
+class Settled(NamedTuple):
+    """What reconciling a simple (debit, credit) pair settles, in company
+    currency and in the items' currency (the same figures for items in
+    company currency)."""
+
+    debit: models.BaseModel
+    credit: models.BaseModel
+    amount: float
+    amount_currency: float
+    debit_left: float
+    credit_left: float
+    debit_left_currency: float
+    credit_left_currency: float
+    full: bool
 
 
 class AccountMoveLine(models.Model):
@@ -24,9 +42,12 @@ class AccountMoveLine(models.Model):
         by cash application followed by the open item it pays. Odoo's
         ``_reconcile_plan`` builds the partials record by record through the
         ORM (a third of an automatic run's time). Most pairs are the simple
-        case it handles: both items in company currency, opposite signs, the
-        same reconcilable account, neither touched by an earlier partial, no
-        cash-basis taxes and no payment waiting on the item's entry. For
+        case it handles: both items in company currency (or in one foreign
+        currency and settling each other exactly in both currencies: cash
+        application books a foreign-currency invoice's counterpart at its
+        booking rate), opposite signs, the same reconcilable account, neither
+        touched by an earlier partial, no cash-basis taxes and no payment
+        waiting on the item's entry. For
         those, ``_otc_reconcile_simple`` writes the same partials, full
         reconciles, residuals, matching numbers and (for an invoice nothing
         paid before) the invoice's residual and payment state; every
@@ -46,11 +67,15 @@ class AccountMoveLine(models.Model):
     def _otc_split_simple(self, plan):
         """Returns ([(debit, credit, item)] of the simple pairs, [other pairs]).
 
-        Simple: two items of opposite signs in company currency, on the same
-        reconcilable account, posted, that no partial touches yet (so
-        Odoo's residual of each is its balance), each in one pair only, of
-        a company without cash-basis taxes, and no payment matched to the
-        items' entries (Odoo would move it to paid).
+        Simple: two items of opposite signs, on the same reconcilable
+        account, posted, that no partial touches yet (so Odoo's residual of
+        each is its balance), each in one pair only, of a company without
+        cash-basis taxes, and no payment matched to the items' entries (Odoo
+        would move it to paid); both in company currency, or both in one
+        foreign currency for the same amounts in both currencies (Odoo then
+        reconciles in that currency for the whole balance: no exchange
+        difference, nothing left). A partial payment of a foreign-currency
+        item goes through Odoo (its rate rounding and exchange difference).
         """
         all_amls = self.union(*plan)
         # not the residuals: reading them would compute those of the
@@ -85,10 +110,9 @@ class AccountMoveLine(models.Model):
                 and debit.account_id.reconcile
                 and debit.company_id.root_id == credit.company_id.root_id
                 and not debit.company_id.tax_exigibility
+                and self._otc_simple_currencies(debit, credit)
                 and all(
-                    aml.currency_id == aml.company_currency_id
-                    and aml.amount_currency == aml.balance
-                    and aml.parent_state == "posted"
+                    aml.parent_state == "posted"
                     and aml.id not in touched
                     and seen[aml] == 1
                     for aml in pair
@@ -98,6 +122,19 @@ class AccountMoveLine(models.Model):
             else:
                 other.append(pair)
         return simple, other
+
+    @api.model
+    def _otc_simple_currencies(self, debit, credit):
+        """Both in company currency, or both in one foreign currency and
+        settling each other exactly in both currencies."""
+        company_currency = debit.company_currency_id
+        if debit.currency_id != credit.currency_id:
+            return False
+        if debit.currency_id == company_currency:
+            return all(aml.amount_currency == aml.balance for aml in (debit, credit))
+        return company_currency.is_zero(
+            debit.balance + credit.balance
+        ) and debit.currency_id.is_zero(debit.amount_currency + credit.amount_currency)
 
     @api.model
     def _otc_touched(self, column, ids):
@@ -144,9 +181,11 @@ class AccountMoveLine(models.Model):
         reacts to new partials overrides this method too.
 
         What ``_reconcile_plan`` leaves for a debit and a credit item in
-        company currency that nothing reconciled before: one partial of the
-        smaller balance (the debit item's entry gives its company when it
-        is an invoice), a full reconcile when both residuals become zero,
+        company currency that nothing reconciled before (or in one foreign
+        currency, settling each other whole): one partial of the smaller
+        balance and amount in currency (the debit item's entry gives its
+        company when it is an invoice), a full reconcile when both residuals
+        become zero,
         the residuals, and the matching number (the full reconcile's id,
         else "P" and the partial's id). The partials and full reconciles
         are inserted in one statement each, and the items' new values
@@ -171,12 +210,22 @@ class AccountMoveLine(models.Model):
         uid = self.env.uid
         settled = []
         for debit, credit, _item in pairs:
-            currency = debit.company_currency_id
+            company_currency, currency = debit.company_currency_id, debit.currency_id
             amount = min(debit.balance, -credit.balance)
-            debit_left = currency.round(debit.balance - amount)
-            credit_left = currency.round(credit.balance + amount)
-            full = currency.is_zero(debit_left) and currency.is_zero(credit_left)
-            settled.append((debit, credit, amount, debit_left, credit_left, full))
+            amount_currency = min(debit.amount_currency, -credit.amount_currency)
+            lefts = (
+                company_currency.round(debit.balance - amount),
+                company_currency.round(credit.balance + amount),
+                currency.round(debit.amount_currency - amount_currency),
+                currency.round(credit.amount_currency + amount_currency),
+            )
+            full = all(
+                cur.is_zero(left)
+                for cur, left in zip(
+                    (company_currency, company_currency, currency, currency), lefts
+                )
+            )
+            settled.append(Settled(debit, credit, amount, amount_currency, *lefts, full))
         full_ids = iter(
             [
                 full_id
@@ -191,14 +240,14 @@ class AccountMoveLine(models.Model):
                         """,
                         uid=uid,
                         now=now,
-                        count=sum(row[-1] for row in settled),
+                        count=sum(row.full for row in settled),
                     )
                 )
             ]
-            if any(row[-1] for row in settled)
+            if any(row.full for row in settled)
             else []
         )
-        full_of = [next(full_ids) if row[-1] else None for row in settled]
+        full_of = [next(full_ids) if row.full else None for row in settled]
         partial_ids = [
             partial_id
             for (partial_id,) in self.env.execute_query(
@@ -218,24 +267,22 @@ class AccountMoveLine(models.Model):
                         SQL(
                             "(%s, %s, %s, %s, %s, %s::date, %s::numeric, "
                             "%s::numeric, %s::numeric, %s::int)",
-                            debit.id,
-                            credit.id,
-                            debit.currency_id.id,
-                            credit.currency_id.id,
+                            row.debit.id,
+                            row.credit.id,
+                            row.debit.currency_id.id,
+                            row.credit.currency_id.id,
                             (
-                                debit.company_id
-                                if debit.move_id.is_invoice(include_receipts=True)
-                                else credit.company_id
+                                row.debit.company_id
+                                if row.debit.move_id.is_invoice(include_receipts=True)
+                                else row.credit.company_id
                             ).id,
-                            max(debit.date, credit.date),
-                            amount,
-                            amount,
-                            amount,
+                            max(row.debit.date, row.credit.date),
+                            row.amount,
+                            row.amount_currency,
+                            row.amount_currency,
                             full_id,
                         )
-                        for (debit, credit, amount, *_rest), full_id in zip(
-                            settled, full_of, strict=True
-                        )
+                        for row, full_id in zip(settled, full_of, strict=True)
                     ),
                     uid=uid,
                     now=now,
@@ -277,15 +324,20 @@ class AccountMoveLine(models.Model):
         amls.flush_recordset(fnames)
         rows = []
         for row, full_id, partial_id in zip(settled, full_of, partial_ids, strict=True):
-            debit, credit, _amount, debit_left, credit_left, _full = row
             number = str(full_id) if full_id else f"P{partial_id}"
-            for aml, left in ((debit, debit_left), (credit, credit_left)):
+            for aml, left, left_currency in (
+                (row.debit, row.debit_left, row.debit_left_currency),
+                (row.credit, row.credit_left, row.credit_left_currency),
+            ):
                 rows.append(
                     SQL(
-                        "(%s, %s::numeric, %s::bool, %s::int, %s)",
+                        "(%s, %s::numeric, %s::numeric, %s::bool, %s::int, %s)",
                         aml.id,
                         left,
-                        aml.company_currency_id.is_zero(left),
+                        left_currency,
+                        # Odoo: reconciled when nothing is left in either
+                        aml.company_currency_id.is_zero(left)
+                        and aml.currency_id.is_zero(left_currency),
                         full_id,
                         number,
                     )
@@ -295,11 +347,12 @@ class AccountMoveLine(models.Model):
                 """
                 UPDATE account_move_line aml
                    SET amount_residual = v.residual,
-                       amount_residual_currency = v.residual,
+                       amount_residual_currency = v.residual_currency,
                        reconciled = v.reconciled,
                        full_reconcile_id = v.full_id,
                        matching_number = v.number
-                  FROM (VALUES %s) AS v(id, residual, reconciled, full_id, number)
+                  FROM (VALUES %s)
+                       AS v(id, residual, residual_currency, reconciled, full_id, number)
                  WHERE aml.id = v.id AND aml.id = ANY(%s)
                 """,
                 SQL(", ").join(rows),
@@ -358,9 +411,13 @@ class AccountMoveLine(models.Model):
             ]
         )
         touched = self._otc_touched("move_id", moves.ids)
-        # moves with a paid item that is not one of their payment terms
+        # moves with a paid item that is not one of their payment terms, or
+        # not in their currency (Odoo's payment state then reads the company's)
         touched.update(
-            item.move_id.id for item in items if item.display_type != "payment_term"
+            item.move_id.id
+            for item in items
+            if item.display_type != "payment_term"
+            or item.currency_id != item.move_id.currency_id
         )
         return {
             move: (move.amount_residual, move.amount_residual_signed)
@@ -368,7 +425,6 @@ class AccountMoveLine(models.Model):
             if move.is_invoice(include_receipts=True)
             and move.state == "posted"
             and move.payment_state == "not_paid"
-            and move.currency_id == move.company_id.currency_id
             and move.id not in touched
         }
 
@@ -379,19 +435,25 @@ class AccountMoveLine(models.Model):
             return
         Move = self.env["account.move"]
         change = {}
-        for debit, credit, _amount, debit_left, credit_left, _full in settled:
-            for aml, left in ((debit, debit_left), (credit, credit_left)):
+        for row in settled:
+            for aml, left, left_currency in (
+                (row.debit, row.debit_left, row.debit_left_currency),
+                (row.credit, row.credit_left, row.credit_left_currency),
+            ):
                 if aml.move_id in invoices:
                     # untouched before: the item's residual was its balance
-                    change[aml.move_id] = change.get(aml.move_id, 0.0) + (
-                        left - aml.balance
+                    # (its amount in currency)
+                    before = change.get(aml.move_id, (0.0, 0.0))
+                    change[aml.move_id] = (
+                        before[0] + left - aml.balance,
+                        before[1] + left_currency - aml.amount_currency,
                     )
         moves = Move.union(*invoices)
         with self.env.protecting(invoice_fields, moves):
             for move, (residual, signed) in invoices.items():
-                delta = change.get(move, 0.0)
+                delta, delta_currency = change.get(move, (0.0, 0.0))
                 move.amount_residual_signed = signed + delta
-                move.amount_residual = residual - move.direction_sign * delta
+                move.amount_residual = residual - move.direction_sign * delta_currency
                 move.payment_state = (
                     "paid"
                     if move.currency_id.is_zero(move.amount_residual)
@@ -402,3 +464,78 @@ class AccountMoveLine(models.Model):
         moves.modified(["amount_residual", "amount_residual_signed", "payment_state"])
         for field in invoice_fields:
             self.env.remove_to_compute(field, moves)
+
+    # the amounts ``_compute_amount`` gives a journal entry that is not an
+    # invoice: its total is the sum of its debit items, nothing else is set
+    _OTC_ENTRY_AMOUNTS = {
+        "amount_untaxed": lambda total, total_currency: 0.0,
+        "amount_tax": lambda total, total_currency: 0.0,
+        "amount_total": lambda total, total_currency: total_currency,
+        "amount_residual": lambda total, total_currency: 0.0,
+        "amount_untaxed_signed": lambda total, total_currency: 0.0,
+        "amount_untaxed_in_currency_signed": lambda total, total_currency: 0.0,
+        "amount_tax_signed": lambda total, total_currency: 0.0,
+        "amount_total_signed": lambda total, total_currency: abs(total),
+        "amount_residual_signed": lambda total, total_currency: 0.0,
+        "amount_total_in_currency_signed": lambda total, total_currency: abs(
+            total_currency
+        ),
+    }
+
+    @api.model
+    def _otc_set_entry_amounts(self, moves):
+        """The statement entries' amounts as ``_compute_amount`` finds them, set-based.
+
+        An automatic run rewrites and adds items on thousands of statement
+        entries; Odoo recomputes each entry's amounts record by record
+        (reading every item of every entry through the ORM). For a journal
+        entry that is not an invoice they are only its total: the sum of its
+        debit items, in its currency and (unsigned) in the company's. Read in
+        one query, set as computed, for the entries of ``moves`` whose
+        amounts are waiting to be recomputed; only while ``account``'s own
+        ``_compute_amount`` computes them with exactly these fields (tested
+        equal to it). Anything else is left to the ORM.
+        """
+        Move = self.env["account.move"]
+        if (
+            type(Move)._compute_amount.__module__
+            != "odoo.addons.account.models.account_move"
+        ):
+            return
+        fields_ = self.pool.field_computed[Move._fields["amount_total"]]
+        if {field.name for field in fields_} != set(self._OTC_ENTRY_AMOUNTS):
+            return
+        tocompute = self.env.transaction.tocompute
+        pending = set(moves.ids)
+        for field in fields_:
+            pending &= set(tocompute.get(field, ()))
+        entries = Move.browse(sorted(pending)).filtered(
+            lambda move: move.move_type == "entry"
+        )
+        if not entries:
+            return
+        self.flush_model(["move_id", "balance", "amount_currency"])
+        totals = {
+            move_id: (float(total), float(total_currency))
+            for move_id, total, total_currency in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT move_id,
+                           COALESCE(SUM(balance) FILTER (WHERE balance > 0), 0),
+                           COALESCE(SUM(amount_currency) FILTER (WHERE balance > 0), 0)
+                      FROM account_move_line
+                     WHERE move_id = ANY(%s)
+                     GROUP BY move_id
+                    """,
+                    entries.ids,
+                )
+            )
+        }
+        with self.env.protecting(fields_, entries):
+            for move in entries:
+                total, total_currency = totals.get(move.id, (0.0, 0.0))
+                for fname, value in self._OTC_ENTRY_AMOUNTS.items():
+                    move[fname] = value(total, total_currency)
+        entries.modified(list(self._OTC_ENTRY_AMOUNTS))
+        for field in fields_:
+            self.env.remove_to_compute(field, entries)

@@ -91,6 +91,20 @@ class TestCashReconcile(OtcCashCommon):
                 for invoice in invoices
             ),
             "line": (line.is_reconciled, line.amount_residual),
+            # the statement entry's amounts (set-based in the fast path)
+            "entry": (
+                line.move_id.amount_untaxed,
+                line.move_id.amount_tax,
+                line.move_id.amount_total,
+                line.move_id.amount_residual,
+                line.move_id.amount_untaxed_signed,
+                line.move_id.amount_untaxed_in_currency_signed,
+                line.move_id.amount_tax_signed,
+                line.move_id.amount_total_signed,
+                line.move_id.amount_residual_signed,
+                line.move_id.amount_total_in_currency_signed,
+                line.move_id.payment_state,
+            ),
         }
 
     def assert_same(self, build, amounts, **extra):
@@ -166,20 +180,72 @@ class TestCashReconcile(OtcCashCommon):
 
         self.assert_same(build, [300.0], currency="EUR")
 
-    def test_simple_pairs_skip_reconcile_plan(self):
-        """The simple case does not go through ``_reconcile_plan``, and the
-        paid invoice's due date, amounts and payment state are not computed
-        again (they follow from the payment)."""
-        invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
-        line = self.make_line(500.0, label=invoice.name)
+    def test_foreign_currency_paid_in_company_currency(self):
+        """Its value paid in company currency: the counterpart in the
+        invoice's currency at its booking rate settles it whole."""
+
+        def build():
+            invoice = self.make_invoice(
+                self.rossi, 300.0, days_ago=10, currency=self.eur
+            )
+            return self.make_line(150.0, label=invoice.name), invoice
+
+        result = self.assert_same(build, [150.0], kind="exact")
+        self.assertEqual(result["invoices"][0][:3], (0.0, 0.0, "paid"))
+        # liquidity 150 is the entry's only debit item
+        self.assertEqual(result["entry"][2], 150.0)
+
+    def test_foreign_currency_loss_is_a_debit_item(self):
+        """Paid in full in its currency, worth less today: the exchange loss
+        is a debit item of the entry, counted in its total."""
+
+        def build():
+            invoice = self.make_invoice(
+                self.rossi, 300.0, days_ago=10, currency=self.eur
+            )
+            line = self.make_line(
+                140.0,
+                label=invoice.name,
+                foreign_currency=self.eur,
+                amount_currency=300.0,
+            )
+            return line, invoice
+
+        result = self.assert_same(build, [300.0], kind="exact", currency="EUR")
+        self.assertEqual(result["invoices"][0][:3], (0.0, 0.0, "paid"))
+        self.assertEqual(result["entry"][2], 150.0)
+
+    def test_foreign_currency_partial_payment(self):
+        """Part of a foreign-currency invoice: Odoo's own path."""
+
+        def build():
+            invoice = self.make_invoice(
+                self.rossi, 300.0, days_ago=10, currency=self.eur
+            )
+            line = self.make_line(
+                60.0,
+                label=invoice.name,
+                foreign_currency=self.eur,
+                amount_currency=120.0,
+            )
+            return line, invoice
+
+        result = self.assert_same(build, [120.0], kind="partial", currency="EUR")
+        self.assertEqual(result["invoices"][0][:3], (180.0, 90.0, "partial"))
+
+    def assert_skips_recomputation(self, invoice, line, amounts, **extra):
+        """Applied through the simple path: no ``_reconcile_plan``, and
+        neither the paid invoice's due date, amounts and payment state nor
+        the statement entry's amounts are computed again (they follow from
+        the payment)."""
         self.env.flush_all()
         AML = type(self.env["account.move.line"])
         Move = type(self.env["account.move"])
-        calls, due_dates = [], []
+        calls, due_dates, states, amounts_of = [], [], [], []
         original = AML._reconcile_plan
         original_due = Move._compute_invoice_date_due
         original_state = Move._compute_payment_state
-        states = []
+        original_amount = Move._compute_amount
 
         def spy(records, plan):
             calls.append(plan)
@@ -193,20 +259,45 @@ class TestCashReconcile(OtcCashCommon):
             states.extend(moves.ids)
             return original_state(moves)
 
-        # a spy, not an override: the set-based path checks that Odoo's own
-        # computation is the one installed
+        def spy_amount(moves):
+            amounts_of.extend(moves.ids)
+            return original_amount(moves)
+
+        # spies, not overrides: the set-based path checks that Odoo's own
+        # computations are the ones installed
         spy_state.__module__ = original_state.__module__
+        spy_amount.__module__ = original_amount.__module__
         AML._reconcile_plan = spy
         Move._compute_invoice_date_due = spy_due
         Move._compute_payment_state = spy_state
+        Move._compute_amount = spy_amount
         try:
-            self.apply(line, invoice, [500.0], orm=False)
+            self.apply(line, invoice, amounts, orm=False, **extra)
         finally:
             AML._reconcile_plan = original
             Move._compute_invoice_date_due = original_due
             Move._compute_payment_state = original_state
+            Move._compute_amount = original_amount
         self.assertFalse(calls)
         self.assertNotIn(invoice.id, due_dates)
         self.assertNotIn(invoice.id, states)
+        self.assertNotIn(invoice.id, amounts_of)
+        self.assertNotIn(line.move_id.id, amounts_of)
         self.assert_paid_by(line, invoice)
         self.assertEqual(invoice.payment_state, "paid")
+
+    def test_simple_pairs_skip_reconcile_plan(self):
+        invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
+        line = self.make_line(500.0, label=invoice.name)
+        self.assert_skips_recomputation(invoice, line, [500.0])
+        self.assertEqual(line.move_id.amount_total, 500.0)
+
+    def test_foreign_currency_pairs_skip_reconcile_plan(self):
+        invoice = self.make_invoice(self.rossi, 300.0, days_ago=10, currency=self.eur)
+        line = self.make_line(
+            140.0, label=invoice.name, foreign_currency=self.eur, amount_currency=300.0
+        )
+        self.assert_skips_recomputation(invoice, line, [300.0], currency="EUR")
+        self.assertEqual(invoice.amount_residual, 0.0)
+        # liquidity 140 and the exchange loss 10
+        self.assertEqual(line.move_id.amount_total, 150.0)
