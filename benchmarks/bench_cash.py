@@ -36,14 +36,18 @@ once, kept for ``--reuse``):
 The generator's dates are relative to its fixed "today" (2026-06-30); they are shifted so that its
 today is the day of the run (a ``--reuse`` run on a later day shifts the stored dates again).
 
-Measurements, in one transaction rolled back at the end (``--keep`` commits it: a later ``--reuse``
-then has nothing left to match), as superuser like the scheduled job:
+Measurements, as superuser like the scheduled job, in a copy of the database made for the pass
+(``CREATE DATABASE <db>_pass TEMPLATE <db>``, a few seconds, dropped afterwards) so that each batch
+commits as the scheduled job's batches do: one transaction per batch, not one for the whole run.
+``--in-transaction`` measures in one transaction of the database itself instead, a savepoint per
+batch, rolled back at the end (the profiled pass always does; ``--keep`` commits it: a later
+``--reuse`` then has nothing left to match):
 
 a. the timed region, caches invalidated first: ``_otc_session(company)`` once (open items query,
    known payers, matcher index), then ``_otc_match_lines(session=...)`` over batches of 1000 lines
-   (the scheduled job's batch) in the generator's order, each in a flushed savepoint like
-   ``_cron_otc_match`` (which itself commits per batch and cannot be called here), and a final
-   ``env.flush_all()``. Reported: total wall time, session build, engine time
+   (the scheduled job's batch) in the generator's order, each flushed and committed like a batch
+   of ``_cron_otc_match`` (which cannot be called here: its progress reports need a running
+   scheduled job), and a final ``env.flush_all()``. Reported: total wall time, session build, engine time
    (``match_and_decide``), reconciliation (``_otc_apply``: counterpart items, Odoo's reconciliation,
    applied suggestions, line updates), the flush at the end of each batch, the rest (locks,
    suggestions, states), lines per second, SQL queries and their time (and the statements taking
@@ -71,9 +75,11 @@ Usage (PostgreSQL reachable with the ``odoo`` role, Odoo importable by ``python3
     python3 benchmarks/bench_cash.py --reuse             # reuse the database and its data set
     python3 benchmarks/bench_cash.py --drop              # drop and rebuild the database first
     python3 benchmarks/bench_cash.py --reuse --profile   # + cProfile of the timed region
+    python3 benchmarks/bench_cash.py --reuse --in-transaction  # one transaction, rolled back
     python3 benchmarks/bench_cash.py --lines 500 --items 5000 --db otc_bench_cash_small
 
     Options: --db NAME --lines 10000 --items 100000 --seed 7 --batch-size 1000 --keep --no-engine
+             --in-transaction
              --profile-raw FILE (raw cProfile stats for pstats) --no-measure (generate only)
              --db-user odoo (or $OTC_DB_USER) --db-host 127.0.0.1 --db-port 5432
 """
@@ -93,6 +99,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from psycopg2 import sql as pgsql
 from psycopg2.extras import execute_values
 
 import odoo
@@ -159,6 +166,12 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--no-measure", action="store_true", help="only build the database and data set"
+    )
+    p.add_argument(
+        "--in-transaction",
+        action="store_true",
+        help="measure in one transaction rolled back (savepoint per batch) instead of "
+        "committing each batch in a copy of the database",
     )
     return p.parse_args(argv)
 
@@ -677,8 +690,12 @@ class Stopwatch:
             self.calls += 1
 
 
-def timed_region(env, line_ids, batch_size, profiler=None):
-    """Session once, then ``_otc_match_lines`` per batch as the scheduled job does; returns timings."""
+def timed_region(env, line_ids, batch_size, profiler=None, commit=False):
+    """Session once, then ``_otc_match_lines`` per batch as the scheduled job does; returns timings.
+
+    ``commit``: each batch commits, as the scheduled job's batches do; otherwise each batch runs in
+    a savepoint of one transaction (rolled back by the caller).
+    """
     cr = env.cr
     company = env.company
     BSL = env["account.bank.statement.line"].with_company(company)
@@ -702,11 +719,18 @@ def timed_region(env, line_ids, batch_size, profiler=None):
             matcher.match_and_decide = engine_watch
             for chunk in split_every(batch_size, line_ids):
                 tb = time.perf_counter()
-                with cr.savepoint(flush=True):
+                if commit:
                     res = BSL.browse(chunk)._otc_match_lines(session=session)
                     tf = time.perf_counter()
                     env.flush_all()
+                    cr.commit()
                     flush_s += time.perf_counter() - tf
+                else:
+                    with cr.savepoint(flush=True):
+                        res = BSL.browse(chunk)._otc_match_lines(session=session)
+                        tf = time.perf_counter()
+                        env.flush_all()
+                        flush_s += time.perf_counter() - tf
                 batch_times.append(time.perf_counter() - tb)
                 for key in stats:
                     stats[key] += res.get(key, 0)
@@ -830,12 +854,51 @@ def check_over_applied(env, data, item_aml, applied):
     return {"negative_residual": negative, "over_applied": over, "mixed": foreign}
 
 
-def measure_pass(registry, args, dataset, data, profiler=None, keep=False):
+def pass_database(args, registry):
+    """A copy of the data set's database for a pass that commits (``CREATE DATABASE ... TEMPLATE``,
+    a file copy: seconds); returns its registry. Dropped by ``drop_pass_database``."""
+    name = f"{args.db}_pass"
+    gen.drop_db(args, name)
+    odoo.sql_db.close_db(args.db)  # a template has no other session
+    cnx = gen.pg_connect(args)
+    try:
+        with cnx.cursor() as cr:
+            cr.execute(
+                pgsql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    pgsql.Identifier(name), pgsql.Identifier(args.db)
+                )
+            )
+    finally:
+        cnx.close()
+    log(f"measured pass in a copy of the database, {name}, committing each batch")
+    return odoo.modules.registry.Registry(name)
+
+
+def drop_pass_database(args, registry):
+    name = registry.db_name
+    odoo.modules.registry.Registry.delete(name)
+    gen.drop_db(args, name)
+
+
+def measure_pass(
+    registry, args, dataset, data, profiler=None, keep=False, commit=False
+):
+    """One pass over the data set: timings, accuracy figures and checks.
+
+    ``commit`` (in a copy of the database, see ``pass_database``): each batch commits as the
+    scheduled job's do, and what is read afterwards is what was committed; otherwise the pass is one
+    transaction, rolled back at the end (committed with ``keep``).
+    """
     line_ids = dataset["line_ids"]
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         item_aml = receivable_map(env, data)
         dataset = shift_dates(env, dataset, item_aml)
+        lost = None
+        if commit:
+            # the untouched data's offered discounts, before the pass consumes them
+            lost = lost_discounts(env, data, item_aml)
+            cr.commit()
         cr.execute(
             "SELECT count(*) FROM account_bank_statement_line WHERE id = ANY(%s) "
             "AND otc_match_state = 'todo' AND NOT is_reconciled",
@@ -849,7 +912,7 @@ def measure_pass(registry, args, dataset, data, profiler=None, keep=False):
             )
         label = "profiled pass" if profiler else "measured pass"
         log(f"{label}: {len(line_ids)} lines in batches of {args.batch_size}")
-        timing = timed_region(env, line_ids, args.batch_size, profiler)
+        timing = timed_region(env, line_ids, args.batch_size, profiler, commit=commit)
         log(
             f"{label}: {timing['total']:.1f} s (session {timing['session']:.1f} s, "
             f"engine {timing['engine']:.1f} s, apply {timing['apply']:.1f} s), {timing['stats']}"
@@ -859,7 +922,9 @@ def measure_pass(registry, args, dataset, data, profiler=None, keep=False):
         checks.update(check_over_applied(env, data, item_aml, applied))
         figures = ma.evaluate(data.cases, data.truths, decisions)
         checks["wrong"] = wrong_autos(data, decisions)
-        if keep:
+        if commit:
+            checks["lost"] = lost
+        elif keep:
             cr.commit()
             log("measured pass committed (--keep)")
         else:
@@ -1025,8 +1090,13 @@ def report(args, dataset, data, timing, figures, checks, reference):
             f"{args.seed}): {len(data.lines)} statement lines against {len(data.items)} open items "
             f"({timing['items']} open receivable items in the session), "
             f"{len(data.customers())} customers, {len(data.known.accounts)} known payer accounts, "
-            f"{len(data.known.names)} learned payer names; batches of {args.batch_size} lines; "
-            f"company settings: threshold {100 * cfg.auto_threshold:g} %, write-off limit "
+            f"{len(data.known.names)} learned payer names; batches of {args.batch_size} lines"
+            + (
+                ", each in a savepoint of one transaction; "
+                if args.in_transaction or args.keep
+                else ", each committed (in a copy of the database); "
+            )
+            + f"company settings: threshold {100 * cfg.auto_threshold:g} %, write-off limit "
             f"{cfg.writeoff_limit:g}, fee tolerance {cfg.fee_tolerance_pct:g} % / "
             f"{cfg.fee_tolerance_abs:g}."
         ),
@@ -1169,15 +1239,21 @@ def main(argv=None):
         timing, *_rest = measure_pass(registry, args, dataset, data, profiler=profiler)
         write_profile(args, profiler, timing)
         vacuum(args, PASS_TABLES)
-    timing, figures, checks = measure_pass(
-        registry, args, dataset, data, keep=args.keep
-    )
+    commit = not (args.keep or args.in_transaction)
+    pass_registry = pass_database(args, registry) if commit else registry
+    try:
+        timing, figures, checks = measure_pass(
+            pass_registry, args, dataset, data, keep=args.keep, commit=commit
+        )
+    finally:
+        if commit:
+            drop_pass_database(args, pass_registry)
     reference = None
     if not args.no_engine:
         log("engine alone on the same data (reference)")
         reference = engine_reference(data, timing["config"])
     report(args, dataset, data, timing, figures, checks, reference)
-    if not args.keep:
+    if args.in_transaction:
         vacuum(args, PASS_TABLES)
 
 

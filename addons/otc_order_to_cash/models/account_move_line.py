@@ -225,7 +225,9 @@ class AccountMoveLine(models.Model):
                     (company_currency, company_currency, currency, currency), lefts
                 )
             )
-            settled.append(Settled(debit, credit, amount, amount_currency, *lefts, full))
+            settled.append(
+                Settled(debit, credit, amount, amount_currency, *lefts, full)
+            )
         full_ids = iter(
             [
                 full_id
@@ -308,6 +310,7 @@ class AccountMoveLine(models.Model):
         Full = self.env["account.full.reconcile"]
         amls.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
         Partial.browse(partial_ids).modified(list(Partial._fields), create=True)
+        self._otc_partials_computed(Partial.browse(partial_ids))
         Full.browse([f for f in full_of if f]).modified(list(Full._fields), create=True)
         # the items' new values, as their computation would give them, in
         # one statement (an index scan: the ORM's flush joins the whole
@@ -374,6 +377,26 @@ class AccountMoveLine(models.Model):
         self.env.remove_to_compute(due, Move.browse(unchanged))
         amls._reconcile_post_hook(pre_hook_data)
         return Partial.browse(partial_ids)
+
+    @api.model
+    def _otc_partials_computed(self, partials):
+        """The partials' computed columns were inserted as Odoo computes them
+        (currencies of their items, the company, the later date): not
+        computed again, while ``account``'s own computations are installed."""
+        Partial = self.env["account.partial.reconcile"]
+        own = "odoo.addons.account.models.account_partial_reconcile"
+        if any(
+            getattr(type(Partial), name).__module__ != own
+            for name in ("_compute_company_id", "_compute_max_date")
+        ):
+            return
+        for fname in (
+            "debit_currency_id",
+            "credit_currency_id",
+            "company_id",
+            "max_date",
+        ):
+            self.env.remove_to_compute(Partial._fields[fname], partials)
 
     @api.model
     def _otc_simple_invoices(self, items):
@@ -515,27 +538,48 @@ class AccountMoveLine(models.Model):
         if not entries:
             return
         self.flush_model(["move_id", "balance", "amount_currency"])
-        totals = {
-            move_id: (float(total), float(total_currency))
-            for move_id, total, total_currency in self.env.execute_query(
-                SQL(
-                    """
-                    SELECT move_id,
-                           COALESCE(SUM(balance) FILTER (WHERE balance > 0), 0),
-                           COALESCE(SUM(amount_currency) FILTER (WHERE balance > 0), 0)
-                      FROM account_move_line
-                     WHERE move_id = ANY(%s)
-                     GROUP BY move_id
-                    """,
-                    entries.ids,
-                )
+        fnames = list(self._OTC_ENTRY_AMOUNTS)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.id,
+                       COALESCE(SUM(aml.balance) FILTER (WHERE aml.balance > 0), 0),
+                       COALESCE(SUM(aml.amount_currency) FILTER (WHERE aml.balance > 0), 0),
+                       %(stored)s
+                  FROM account_move move
+                  LEFT JOIN account_move_line aml ON aml.move_id = move.id
+                 WHERE move.id = ANY(%(ids)s)
+                 GROUP BY move.id
+                """,
+                stored=SQL(", ").join(
+                    SQL.identifier("move", fname) for fname in fnames
+                ),
+                ids=entries.ids,
             )
-        }
+        )
+        # the cache takes the values of all the entries at once (one
+        # assignment per entry and field cost more than Odoo's computation);
+        # only the entries whose stored amounts change are written
+        changed, unchanged = {}, {}
+        for move_id, total, total_currency, *stored in rows:
+            values = [
+                compute(float(total), float(total_currency))
+                for compute in self._OTC_ENTRY_AMOUNTS.values()
+            ]
+            same = values == [float(value or 0.0) for value in stored]
+            (unchanged if same else changed)[move_id] = values
         with self.env.protecting(fields_, entries):
-            for move in entries:
-                total, total_currency = totals.get(move.id, (0.0, 0.0))
-                for fname, value in self._OTC_ENTRY_AMOUNTS.items():
-                    move[fname] = value(total, total_currency)
+            for values_of, dirty in ((changed, True), (unchanged, False)):
+                if not values_of:
+                    continue
+                records = Move.browse(list(values_of))
+                for index, fname in enumerate(fnames):
+                    self.env.cache.update(
+                        records,
+                        Move._fields[fname],
+                        [values[index] for values in values_of.values()],
+                        dirty=dirty,
+                    )
         entries.modified(list(self._OTC_ENTRY_AMOUNTS))
         for field in fields_:
             self.env.remove_to_compute(field, entries)
