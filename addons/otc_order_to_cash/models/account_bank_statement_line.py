@@ -875,12 +875,13 @@ class AccountBankStatementLine(models.Model):
         for line, _proposal, line_vals, _plan in validated:
             _liquidity, line_suspense, _other = line._seek_for_lines()
             if len(line_suspense) == 1:
-                # the suspense item becomes the first counterpart
+                # the suspense item becomes the first counterpart, the
+                # others are made from it
                 reused.append((line_suspense, line_vals[0]))
-                to_create.append(line_vals[1:])
+                to_create.extend((line_suspense, vals) for vals in line_vals[1:])
             else:
                 suspense_to_drop |= line_suspense
-                to_create.append(line_vals)
+                to_create.extend((None, vals) for vals in line_vals)
         lines = self.browse([line.id for line, *_rest in validated])
         moves = lines.move_id
         ctx = {
@@ -893,9 +894,7 @@ class AccountBankStatementLine(models.Model):
         with moves._check_balanced({"records": moves}):
             suspense_to_drop.with_context(**ctx).unlink()
             reused_lines = self.with_context(**ctx)._otc_rewrite_suspense(reused)
-            created = iter(
-                AML.with_context(**ctx).create([v for vals in to_create for v in vals])
-            )
+            created = iter(self.with_context(**ctx)._otc_create_counterparts(to_create))
         reused_by_move = {aml.move_id.id: aml for aml in reused_lines}
         # the reconciliation reads many fields of the paid items: load them in
         # one query, and keep the items in one prefetch set
@@ -1148,6 +1147,179 @@ class AccountBankStatementLine(models.Model):
         # no analytic distribution on a receivable counterpart)
         for fname in derived + ["tax_ids", "analytic_distribution"]:
             self.env.remove_to_compute(AML._fields[fname], records)
+        records._check_constrains_account_id_journal_id()
+        return records
+
+    def _otc_create_counterparts(self, to_create):
+        """Create the counterparts other than the rewritten suspense items.
+
+        ``to_create``: (source item or None, values), in order; returns the
+        items in that order. An automatic run makes thousands of them, and
+        the ORM's ``create`` computes every field of each from nothing (a
+        tenth of the run). Yet each is its entry's suspense item (as just
+        rewritten) with another account, partner, currency, amounts and
+        label: it is inserted as a copy of that item with these values in
+        one statement (``_otc_clone_items``). Items without a source, items
+        whose analytic distribution Odoo must find from its models, and
+        everything with ``otc_orm_writes`` (a person applying a few lines)
+        go through ``create``. The rows are the same either way (tested).
+        """
+        AML = self.env["account.move.line"]
+        clone = not self.env.context.get("otc_orm_writes")
+        by_orm, by_clone = [], []
+        for index, (source, vals) in enumerate(to_create):
+            if (
+                clone
+                and source
+                and "analytic_distribution" in vals
+                and not vals["analytic_distribution"]
+                and set(vals) <= set(self._OTC_CLONE_VALUES) | {"move_id"}
+            ):
+                by_clone.append((index, source, vals))
+            else:
+                by_orm.append((index, vals))
+        records = [None] * len(to_create)
+        if by_orm:
+            made = AML.create([vals for _index, vals in by_orm])
+            for (index, _vals), record in zip(by_orm, made, strict=True):
+                records[index] = record
+        if by_clone:
+            made = self._otc_clone_items([(src, vals) for _i, src, vals in by_clone])
+            for (index, *_rest), record in zip(by_clone, made, strict=True):
+                records[index] = record
+        return records
+
+    # what a clone takes from its values; the rest is its source's
+    _OTC_CLONE_VALUES = (
+        "account_id",
+        "partner_id",
+        "currency_id",
+        "amount_currency",
+        "balance",
+        "name",
+        "analytic_distribution",
+    )
+    # what the ORM derives from those values alone, written with them
+    _OTC_CLONE_DERIVED = ("debit", "credit", "price_subtotal", "price_total")
+
+    def _otc_clone_items(self, sources_vals):
+        """Insert journal items as copies of items of the same entries.
+
+        ``sources_vals``: (source item, values of ``_OTC_CLONE_VALUES``).
+        Odoo's checks of ``create`` run first, set-based (deprecated
+        accounts, secured entries, lock dates: ``_otc_guard_item_writes``);
+        one statement inserts the rows: the source's columns, these values
+        and the columns the ORM derives from them alone (debit, credit,
+        subtotals), no reconciliation, no taxes. The ORM then learns what was
+        created, as after its own ``create``: what depends on the new items
+        elsewhere (their entry's amounts, the statement line's state) is
+        marked for recomputation, and so is each of their own computed
+        fields that depends on a value given here (residuals, reconciled
+        flag...); a computed field whose dependencies all lie in what the
+        copy shares with its source (its entry, journal, dates...) keeps the
+        source's value, which Odoo would compute again identically. The
+        constraints of ``create`` run last. Returns the items in order.
+        """
+        AML = self.env["account.move.line"]
+        fnames = list(self._OTC_CLONE_VALUES)
+        sources = AML.union(*(source for source, _vals in sources_vals))
+        self._otc_guard_item_writes(
+            sources, fnames, {vals["account_id"] for _s, vals in sources_vals}
+        )
+        AML.flush_model()
+        given = set(fnames) | set(self._OTC_CLONE_DERIVED)
+        own = {
+            "id",
+            "create_uid",
+            "create_date",
+            "write_uid",
+            "write_date",
+            "matching_number",
+            "full_reconcile_id",
+        }
+        copied = [
+            field.name
+            for field in AML._fields.values()
+            if field.store
+            and field.column_type
+            and field.name not in given
+            and field.name not in own
+        ]
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s::numeric, %s::numeric, %s, %s::jsonb)",
+                order,
+                source.id,
+                vals["account_id"],
+                vals["partner_id"],
+                vals["currency_id"],
+                vals["amount_currency"],
+                vals["balance"],
+                vals.get("name") or None,
+                None,
+            )
+            for order, (source, vals) in enumerate(sources_vals)
+        )
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO account_move_line
+                           (%(copied)s, account_id, partner_id, currency_id,
+                            amount_currency, balance, debit, credit,
+                            price_subtotal, price_total, name,
+                            analytic_distribution,
+                            create_uid, write_uid, create_date, write_date)
+                    SELECT %(source_copied)s, v.account_id, v.partner_id,
+                           v.currency_id, v.amount_currency, v.balance,
+                           GREATEST(v.balance, 0), GREATEST(-v.balance, 0),
+                           v.amount_currency, v.amount_currency, v.name,
+                           v.analytic_distribution,
+                           %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                           NOW() AT TIME ZONE 'UTC'
+                      FROM (VALUES %(rows)s)
+                           AS v(ord, source_id, account_id, partner_id,
+                                currency_id, amount_currency, balance, name,
+                                analytic_distribution)
+                      JOIN account_move_line src ON src.id = v.source_id
+                     ORDER BY v.ord
+                    RETURNING id
+                    """,
+                    copied=SQL(", ").join(SQL.identifier(f) for f in copied),
+                    source_copied=SQL(", ").join(
+                        SQL.identifier("src", f) for f in copied
+                    ),
+                    rows=rows,
+                    uid=self.env.uid,
+                )
+            )
+        ]
+        # ids follow the insertion order of the sorted rows
+        records = AML.browse(sorted(ids))
+        records.move_id.invalidate_recordset(["line_ids"], flush=False)
+        # as in ``create``: the given values are not computed; a field that
+        # depends on none of them keeps its source's value; the others are
+        changed = set(fnames) | set(self._OTC_CLONE_DERIVED)
+        kept = [
+            field
+            for field in AML._fields.values()
+            if field.store
+            and field.compute
+            and (
+                field.name in changed
+                or not any(
+                    path.split(".")[0] in changed
+                    for path in self.pool.field_depends.get(field, ())
+                )
+            )
+        ]
+        with self.env.protecting(kept, records):
+            records.modified([*AML._fields], create=True)
+        for fname in [*self._OTC_CLONE_DERIVED, "tax_ids"]:
+            self.env.remove_to_compute(AML._fields[fname], records)
+        records._validate_fields(fnames)
+        records._check_company(fnames)
         records._check_constrains_account_id_journal_id()
         return records
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..engine import matching
 from .common import OtcCashCommon
 
 # columns that name a record or a moment, not what was booked
@@ -90,6 +91,85 @@ class TestCashJournalWrites(OtcCashCommon):
             self.assertEqual(
                 statement_rows[fast][column], statement_rows[orm][column], column
             )
+
+    def apply_both_ways(self, build, amounts, **extra):
+        """Apply the same proposal to two equal lines, the automatic run's
+        way and the ORM's (a person applying it); returns both lines."""
+        lines = []
+        for orm in (False, True):
+            line, invoices = build()
+            items = self.receivable(invoices)
+            proposal = matching.Proposal(
+                customer_id=invoices.partner_id.id,
+                allocations=tuple(zip(items.ids, amounts, strict=True)),
+                kind=extra.get("kind", "exact"),
+                score=1.0,
+                strength=1.0,
+                reasons=(),
+                **{k: v for k, v in extra.items() if k != "kind"},
+            )
+            Line = self.env["account.bank.statement.line"]
+            if orm:
+                Line = Line.with_context(otc_orm_writes=True)
+            self.assertEqual(
+                Line._otc_apply([(line, proposal)], origin="auto", strict=True), line
+            )
+            lines.append(line)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return lines
+
+    def assert_same_rows(self, fast, orm):
+        self.assertEqual(self.booked(fast), self.booked(orm))
+        identity = {
+            "id",
+            "name",
+            "ref",
+            "payment_reference",
+            "create_date",
+            "write_date",
+            "sequence_number",
+            "statement_line_id",
+            "message_main_attachment_id",
+        }
+        rows = [
+            self.rows("account_move", "id", line.move_id.ids)[0] for line in (fast, orm)
+        ]
+        for column in set(rows[0]) - identity:
+            self.assertEqual(rows[0][column], rows[1][column], column)
+
+    def test_rows_with_every_kind_of_counterpart(self):
+        """Several invoices, a fee written off, a customer credit, a foreign
+        currency invoice with its exchange difference: the fast path books
+        the rows Odoo's ORM books."""
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+
+        def fee():
+            invoices = self.make_invoice(self.rossi, 400.0, days_ago=20)
+            invoices |= self.make_invoice(self.rossi, 250.0, days_ago=10)
+            return self.make_line(647.0, label="two invoices"), invoices
+
+        def credit():
+            invoice = self.make_invoice(self.rossi, 200.0, days_ago=10)
+            return self.make_line(260.0, label=invoice.name), invoice
+
+        def exchange():
+            invoice = self.make_invoice(self.rossi, 300.0, days_ago=10, currency=eur)
+            line = self.make_line(
+                140.0, label=invoice.name, foreign_currency=eur, amount_currency=300.0
+            )
+            return line, invoice
+
+        for build, amounts, extra in (
+            (fee, [400.0, 250.0], {"kind": "fee", "writeoff": 3.0}),
+            (credit, [200.0], {"kind": "overpayment", "credit": 60.0}),
+            (exchange, [300.0], {"currency": "EUR"}),
+        ):
+            with self.subTest(build.__name__):
+                fast, orm = self.apply_both_ways(build, amounts, **extra)
+                self.assertTrue(fast.is_reconciled)
+                self.assertGreater(len(fast.move_id.line_ids), 2)
+                self.assert_same_rows(fast, orm)
 
     def test_line_in_a_locked_period_is_refused(self):
         invoice = self.make_invoice(self.rossi, 300.0, days_ago=60)
