@@ -1226,8 +1226,22 @@ class AccountBankStatementLine(models.Model):
         self._otc_guard_item_writes(
             sources, fnames, {vals["account_id"] for _s, vals in sources_vals}
         )
-        AML.flush_model()
         given = set(fnames) | set(self._OTC_CLONE_DERIVED)
+        # as in ``create``: the given values are not computed; a field that
+        # depends on none of them keeps its source's value; the others are
+        kept = [
+            field
+            for field in AML._fields.values()
+            if field.store
+            and field.compute
+            and (
+                field.name in given
+                or not any(
+                    path.split(".")[0] in given
+                    for path in self.pool.field_depends.get(field, ())
+                )
+            )
+        ]
         own = {
             "id",
             "create_uid",
@@ -1245,6 +1259,11 @@ class AccountBankStatementLine(models.Model):
             and field.name not in given
             and field.name not in own
         ]
+        # the sources' columns as the copies keep them; what the copies
+        # compute again is not worth computing for the sources now
+        recomputed = {field.name for field in AML._fields.values() if field.compute}
+        recomputed -= {field.name for field in kept}
+        sources.flush_recordset([f for f in copied if f not in recomputed])
         rows = SQL(", ").join(
             SQL(
                 "(%s, %s, %s, %s, %s, %s::numeric, %s::numeric, %s, %s::jsonb)",
@@ -1298,22 +1317,6 @@ class AccountBankStatementLine(models.Model):
         # ids follow the insertion order of the sorted rows
         records = AML.browse(sorted(ids))
         records.move_id.invalidate_recordset(["line_ids"], flush=False)
-        # as in ``create``: the given values are not computed; a field that
-        # depends on none of them keeps its source's value; the others are
-        changed = set(fnames) | set(self._OTC_CLONE_DERIVED)
-        kept = [
-            field
-            for field in AML._fields.values()
-            if field.store
-            and field.compute
-            and (
-                field.name in changed
-                or not any(
-                    path.split(".")[0] in changed
-                    for path in self.pool.field_depends.get(field, ())
-                )
-            )
-        ]
         with self.env.protecting(kept, records):
             records.modified([*AML._fields], create=True)
         for fname in [*self._OTC_CLONE_DERIVED, "tax_ids"]:
