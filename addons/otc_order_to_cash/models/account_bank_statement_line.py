@@ -763,8 +763,8 @@ class AccountBankStatementLine(models.Model):
         1. ``_otc_validate``: each proposal against its line and the items as
            they stand now (Odoo's guards, amounts settled again: nothing
            stored is trusted) and the journal item values it makes;
-        2. ``_otc_write``: one rewrite of the suspense items, one ``create``
-           of the other counterparts, one ``_reconcile_plan()`` for all;
+        2. ``_otc_write``: one rewrite of the suspense items, one insert of
+           the other counterparts, one reconciliation for all;
         3. ``_otc_record``: the applied candidates, the lines' outcome, the
            remittance advices, the chatter.
 
@@ -864,7 +864,8 @@ class AccountBankStatementLine(models.Model):
 
         Each line's suspense item becomes its first counterpart (guarded
         rewrite, ``_otc_rewrite_suspense``), the other counterparts are
-        created in one ``create``, then every (counterpart, item) pair goes
+        created at once (``_otc_create_counterparts``: copies of that item),
+        then every (counterpart, item) pair goes
         through one reconciliation (``_otc_reconcile``: Odoo's result), and
         the entries' amounts are computed for all of them in one query
         (``_otc_set_entry_amounts``).
