@@ -5,6 +5,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from ..engine import matching
+
 
 class OtcCreditCommon(AccountTestInvoicingCommon):
     """A company with a chart, a customer with a contact, users of every
@@ -248,6 +250,28 @@ class OtcCashCommon(OtcCreditCommon):
         return move.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
         )
+
+    def apply_proposal(self, line, invoices, amounts, orm=False, **extra):
+        """Apply a proposal paying ``invoices``' receivables ``amounts`` to
+        ``line`` as an automatic run does; ``orm``: through the ORM, as a
+        person applying it. Flushed, caches emptied."""
+        items = self.receivable(invoices)
+        proposal = matching.Proposal(
+            customer_id=invoices.partner_id.id,
+            allocations=tuple(zip(items.ids, amounts, strict=True)),
+            kind=extra.pop("kind", "exact"),
+            score=1.0,
+            strength=1.0,
+            reasons=(),
+            **extra,
+        )
+        Line = self.env["account.bank.statement.line"]
+        if orm:
+            Line = Line.with_context(otc_orm_writes=True)
+        applied = Line._otc_apply([(line, proposal)], origin="auto", strict=True)
+        self.assertEqual(applied, line)
+        self.env.flush_all()
+        self.env.invalidate_all()
 
     def assert_paid_by(self, line, invoices, state="auto"):
         """``line`` is reconciled with exactly ``invoices``' receivables."""

@@ -1,7 +1,28 @@
+from contextlib import ExitStack, contextmanager
+
 from odoo.tests import tagged
 
-from ..engine import matching
 from .common import OtcCashCommon
+
+
+@contextmanager
+def spy(cls, name):
+    """Record the ids each call of ``cls.name`` gets (a list), passing the
+    call on; the spy claims the method's module, so that a path checking
+    that Odoo's own method is installed still finds it."""
+    original = getattr(cls, name)
+    calls = []
+
+    def wrapper(records, *args, **kwargs):
+        calls.extend(records.ids or [args])
+        return original(records, *args, **kwargs)
+
+    wrapper.__module__ = original.__module__
+    setattr(cls, name, wrapper)
+    try:
+        yield calls
+    finally:
+        setattr(cls, name, original)
 
 
 @tagged("post_install", "-at_install")
@@ -17,23 +38,7 @@ class TestCashReconcile(OtcCashCommon):
         cls.eur = cls.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
 
     def apply(self, line, invoices, amounts, orm, **extra):
-        items = self.receivable(invoices)
-        proposal = matching.Proposal(
-            customer_id=invoices.partner_id.id,
-            allocations=tuple(zip(items.ids, amounts, strict=True)),
-            kind=extra.pop("kind", "exact"),
-            score=1.0,
-            strength=1.0,
-            reasons=(),
-            **extra,
-        )
-        Line = self.env["account.bank.statement.line"]
-        if orm:
-            Line = Line.with_context(otc_orm_writes=True)
-        applied = Line._otc_apply([(line, proposal)], origin="auto", strict=True)
-        self.assertEqual(applied, line)
-        self.env.flush_all()
-        self.env.invalidate_all()
+        self.apply_proposal(line, invoices, amounts, orm=orm, **extra)
 
     def snapshot(self, line, invoices):
         """What the reconciliation left, without ids and moments."""
@@ -241,43 +246,14 @@ class TestCashReconcile(OtcCashCommon):
         self.env.flush_all()
         AML = type(self.env["account.move.line"])
         Move = type(self.env["account.move"])
-        calls, due_dates, states, amounts_of = [], [], [], []
-        original = AML._reconcile_plan
-        original_due = Move._compute_invoice_date_due
-        original_state = Move._compute_payment_state
-        original_amount = Move._compute_amount
-
-        def spy(records, plan):
-            calls.append(plan)
-            return original(records, plan)
-
-        def spy_due(moves):
-            due_dates.extend(moves.ids)
-            return original_due(moves)
-
-        def spy_state(moves):
-            states.extend(moves.ids)
-            return original_state(moves)
-
-        def spy_amount(moves):
-            amounts_of.extend(moves.ids)
-            return original_amount(moves)
-
-        # spies, not overrides: the set-based path checks that Odoo's own
-        # computations are the ones installed
-        spy_state.__module__ = original_state.__module__
-        spy_amount.__module__ = original_amount.__module__
-        AML._reconcile_plan = spy
-        Move._compute_invoice_date_due = spy_due
-        Move._compute_payment_state = spy_state
-        Move._compute_amount = spy_amount
-        try:
+        with ExitStack() as stack:
+            calls = stack.enter_context(spy(AML, "_reconcile_plan"))
+            due_dates = stack.enter_context(spy(Move, "_compute_invoice_date_due"))
+            # spies, not overrides: the set-based path checks that Odoo's
+            # own computations are the ones installed
+            states = stack.enter_context(spy(Move, "_compute_payment_state"))
+            amounts_of = stack.enter_context(spy(Move, "_compute_amount"))
             self.apply(line, invoice, amounts, orm=False, **extra)
-        finally:
-            AML._reconcile_plan = original
-            Move._compute_invoice_date_due = original_due
-            Move._compute_payment_state = original_state
-            Move._compute_amount = original_amount
         self.assertFalse(calls)
         self.assertNotIn(invoice.id, due_dates)
         self.assertNotIn(invoice.id, states)
