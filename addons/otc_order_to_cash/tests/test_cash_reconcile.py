@@ -122,6 +122,24 @@ class TestCashReconcile(OtcCashCommon):
         self.assertEqual(results[0], results[1])
         return results[0]
 
+    def paid_in_eur(self, paid, amount_currency):
+        """A case: an invoice of 300 EUR and a line of ``paid`` in company
+        currency for ``amount_currency`` EUR."""
+
+        def build():
+            invoice = self.make_invoice(
+                self.rossi, 300.0, days_ago=10, currency=self.eur
+            )
+            line = self.make_line(
+                paid,
+                label=invoice.name,
+                foreign_currency=self.eur,
+                amount_currency=amount_currency,
+            )
+            return line, invoice
+
+        return build
+
     def test_exact_payment(self):
         def build():
             invoice = self.make_invoice(self.rossi, 500.0, days_ago=10)
@@ -169,20 +187,9 @@ class TestCashReconcile(OtcCashCommon):
         self.assertEqual(result["invoices"][0][2], "paid")
 
     def test_foreign_currency_invoice(self):
-        """Odoo's own path (another currency, exchange difference)."""
-
-        def build():
-            invoice = self.make_invoice(
-                self.rossi, 300.0, days_ago=10, currency=self.eur
-            )
-            line = self.make_line(
-                150.0,
-                label=invoice.name,
-                foreign_currency=self.eur,
-                amount_currency=300.0,
-            )
-            return line, invoice
-
+        """Paid in full in its currency at its booking value: the pair
+        settles whole in both currencies (the set-based path)."""
+        build = self.paid_in_eur(150.0, 300.0)
         self.assert_same(build, [300.0], currency="EUR")
 
     def test_foreign_currency_paid_in_company_currency(self):
@@ -203,38 +210,14 @@ class TestCashReconcile(OtcCashCommon):
     def test_foreign_currency_loss_is_a_debit_item(self):
         """Paid in full in its currency, worth less today: the exchange loss
         is a debit item of the entry, counted in its total."""
-
-        def build():
-            invoice = self.make_invoice(
-                self.rossi, 300.0, days_ago=10, currency=self.eur
-            )
-            line = self.make_line(
-                140.0,
-                label=invoice.name,
-                foreign_currency=self.eur,
-                amount_currency=300.0,
-            )
-            return line, invoice
-
+        build = self.paid_in_eur(140.0, 300.0)
         result = self.assert_same(build, [300.0], kind="exact", currency="EUR")
         self.assertEqual(result["invoices"][0][:3], (0.0, 0.0, "paid"))
         self.assertEqual(result["entry"][2], 150.0)
 
     def test_foreign_currency_partial_payment(self):
         """Part of a foreign-currency invoice: Odoo's own path."""
-
-        def build():
-            invoice = self.make_invoice(
-                self.rossi, 300.0, days_ago=10, currency=self.eur
-            )
-            line = self.make_line(
-                60.0,
-                label=invoice.name,
-                foreign_currency=self.eur,
-                amount_currency=120.0,
-            )
-            return line, invoice
-
+        build = self.paid_in_eur(60.0, 120.0)
         result = self.assert_same(build, [120.0], kind="partial", currency="EUR")
         self.assertEqual(result["invoices"][0][:3], (180.0, 90.0, "partial"))
 
@@ -269,10 +252,7 @@ class TestCashReconcile(OtcCashCommon):
         self.assertEqual(line.move_id.amount_total, 500.0)
 
     def test_foreign_currency_pairs_skip_reconcile_plan(self):
-        invoice = self.make_invoice(self.rossi, 300.0, days_ago=10, currency=self.eur)
-        line = self.make_line(
-            140.0, label=invoice.name, foreign_currency=self.eur, amount_currency=300.0
-        )
+        line, invoice = self.paid_in_eur(140.0, 300.0)()
         self.assert_skips_recomputation(invoice, line, [300.0], currency="EUR")
         self.assertEqual(invoice.amount_residual, 0.0)
         # liquidity 140 and the exchange loss 10
