@@ -228,6 +228,16 @@ class TestReceivableKpi(OtcCreditCommon):
             Snapshot.search_count([("company_id", "=", self.company.id)]), before
         )
 
+    def _summarised_q1(self):
+        """The months of the first quarter of 2025 the monthly summary covers."""
+        return self.env["otc.receivable.month"]._otc_summarised(
+            self.company, date(2025, 1, 1), date(2025, 3, 31)
+        )
+
+    @staticmethod
+    def _receivable(move):
+        return move.line_ids.filtered(lambda ln: ln.account_type == "asset_receivable")
+
     def _kpis(self, user=None, **vals):
         env = self.env(user=user) if user else self.env
         form = Form(env["otc.receivable.kpi"])
@@ -634,9 +644,7 @@ class TestReceivableKpi(OtcCreditCommon):
                     *mine["partner_domain"],
                 ]
             ),
-            self.inv_o.line_ids.filtered(
-                lambda ln: ln.account_type == "asset_receivable"
-            ),
+            self._receivable(self.inv_o),
         )
         self.assertEqual(mine["forecast"], [], "the forecast is not filtered")
         tag = self.env["res.partner.category"].create({"name": "Dashboard Tag"})
@@ -816,9 +824,7 @@ class TestReceivableKpi(OtcCreditCommon):
         again: the figures never lag."""
         Month = self.env["otc.receivable.month"]
         Month._otc_build_missing(self.company)
-        summarised = Month._otc_summarised(
-            self.company, date(2025, 1, 1), date(2025, 3, 31)
-        )
+        summarised = self._summarised_q1()
         self.assertEqual(len(summarised), 3)
         late_invoice = self._invoice(
             self.other, 250.0, date(2025, 2, 20), date(2025, 3, 22)
@@ -831,9 +837,7 @@ class TestReceivableKpi(OtcCreditCommon):
         # the invoice and the payment stay in February's and March's
         # summaries, appended as changes
         self.assertEqual(
-            len(
-                Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31))
-            ),
+            len(self._summarised_q1()),
             3,
         )
         deltas = Month.search(
@@ -865,21 +869,13 @@ class TestReceivableKpi(OtcCreditCommon):
         self._assert_same(self._all_figures(), ledger)
         # so does a due date moved after payment (A's, paid in March)
         Month._otc_build_missing(self.company)
-        self.inv_a.line_ids.filtered(
-            lambda ln: ln.account_type == "asset_receivable"
-        ).date_maturity = date(2025, 2, 20)
-        self.assertNotIn(
-            date(2025, 3, 1),
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-        )
+        self._receivable(self.inv_a).date_maturity = date(2025, 2, 20)
+        self.assertNotIn(date(2025, 3, 1), self._summarised_q1())
         self._assert_same(self._all_figures(), self._ledger_figures())
         # and so does cash application, which writes its partials set-based
         # (an invoice nothing paid before): a bank receipt of March paying O
         Month._otc_build_missing(self.company)
-        self.assertIn(
-            date(2025, 3, 1),
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-        )
+        self.assertIn(date(2025, 3, 1), self._summarised_q1())
         receipt = self.env["account.bank.statement.line"].create(
             {
                 "journal_id": self.company_data["default_journal_bank"].id,
@@ -888,9 +884,7 @@ class TestReceivableKpi(OtcCreditCommon):
                 "payment_ref": self.inv_o.name,
             }
         )
-        item = self.inv_o.line_ids.filtered(
-            lambda ln: ln.account_type == "asset_receivable"
-        )
+        item = self._receivable(self.inv_o)
         proposal = matching.Proposal(
             customer_id=self.inv_o.partner_id.id,
             allocations=((item.id, 300.0),),
@@ -905,10 +899,7 @@ class TestReceivableKpi(OtcCreditCommon):
             receipt,
         )
         self.assertEqual(self.inv_o.payment_state, "paid")
-        self.assertIn(
-            date(2025, 3, 1),
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-        )
+        self.assertIn(date(2025, 3, 1), self._summarised_q1())
         self.assertTrue(
             Month.search_count(
                 [
@@ -920,13 +911,8 @@ class TestReceivableKpi(OtcCreditCommon):
         )
         self._assert_same(self._all_figures(), self._ledger_figures())
         # undoing a reconciliation appends its opposite
-        self.inv_o.line_ids.filtered(
-            lambda ln: ln.account_type == "asset_receivable"
-        ).remove_move_reconcile()
-        self.assertIn(
-            date(2025, 3, 1),
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-        )
+        self._receivable(self.inv_o).remove_move_reconcile()
+        self.assertIn(date(2025, 3, 1), self._summarised_q1())
         self._assert_same(self._all_figures(), self._ledger_figures())
         # the next summary replaces the changes
         Month._otc_build_missing(self.company)
@@ -938,10 +924,7 @@ class TestReceivableKpi(OtcCreditCommon):
         self._assert_same(self._all_figures(), self._ledger_figures())
         # an invoice reset to draft takes its sales off again
         late_invoice.button_draft()
-        self.assertIn(
-            date(2025, 2, 1),
-            Month._otc_summarised(self.company, date(2025, 1, 1), date(2025, 3, 31)),
-        )
+        self.assertIn(date(2025, 2, 1), self._summarised_q1())
         self._assert_same(self._all_figures(), self._ledger_figures())
 
     def test_open_month_summarised_as_far_as_yesterday(self):
