@@ -54,3 +54,45 @@ def test_name_index_finds_without_full_scan():
     assert index.search("MUELLER BAU")[0] == (1, 1.0)
     assert index.search("rosi trasporti")[0][0] == 4
     assert index.search("Completely Unknown Name") == []
+
+
+def test_similarity_is_the_best_of_its_four_measures():
+    """The costly measures are skipped only when they cannot win: the
+    result is always the maximum of all four, whichever of them wins."""
+    from difflib import SequenceMatcher
+
+    def every_measure(a, b):
+        sa, sb = " ".join(sorted(a)), " ".join(sorted(b))
+        return max(
+            SequenceMatcher(None, sa, sb, autojunk=False).ratio(),
+            names.dice(names.trigrams(sa), names.trigrams(sb)),
+            names._alignment(a, b),
+            names._acronym(a, b),
+        )
+
+    pairs = [
+        ("Alpha Beta Cars Ltd", "ABC"),  # acronym
+        ("Acme Industrial Supplies Ltd", "ACME INDUSTRIAL SUPPL"),  # alignment
+        ("Schneider Elektro GmbH", "Schnieder Elektro"),  # typo
+        ("Martin", "Martinez Logistique"),
+        ("Hans Müller Bau GmbH", "MUELLER HANS"),
+        ("Novatec Logistik GmbH", "NOVATEK LOGISTICS"),
+        ("Dupont Frères SARL", "Durand Fils"),
+        ("Transports Lyon SARL", "TRANSPORT LYONNAIS"),
+        ("Bianchi", "Bianco"),
+        ("Oliveira Comércio Lda", "OLIVEIRA COMERCIO"),
+    ]
+    winners = set()
+    for a, b in pairs:
+        ta, tb = names.normalize(a), names.normalize(b)
+        expected = every_measure(ta, tb)
+        assert names.similarity(ta, tb) == expected, (a, b)
+        sa, sb = " ".join(sorted(ta)), " ".join(sorted(tb))
+        if expected == names._alignment(ta, tb):
+            winners.add("alignment")
+        if expected == SequenceMatcher(None, sa, sb, autojunk=False).ratio():
+            winners.add("ratio")
+        if expected == names._acronym(ta, tb):
+            winners.add("acronym")
+    # the pairs exercise the measures that may be skipped
+    assert {"alignment", "ratio", "acronym"} <= winners

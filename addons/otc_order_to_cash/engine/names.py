@@ -227,10 +227,16 @@ def similarity(a, b):
     sa, sb = " ".join(sorted(a)), " ".join(sorted(b))
     if sa == sb:
         return 1.0
-    ratio = SequenceMatcher(None, sa, sb, autojunk=False).ratio()
-    return max(
-        ratio, dice(trigrams(sa), trigrams(sb)), _alignment(a, b), _acronym(a, b)
-    )
+    # the cheap measures first; a costly one is skipped when its upper bound
+    # cannot beat the best so far (the maximum is the same)
+    best = max(dice(trigrams(sa), trigrams(sb)), _acronym(a, b))
+    short, long_ = sorted((len(a), len(b)))
+    if 0.75 + 0.25 * short / long_ > best:
+        best = max(best, _alignment(a, b))
+    matcher = SequenceMatcher(None, sa, sb, autojunk=False)
+    if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+        best = max(best, matcher.ratio())
+    return best
 
 
 class NameIndex:
