@@ -9,6 +9,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..engine import learning, matching, settlement
 from ..tools.batch import run_batches
+from ..tools.columns import store_computed
 
 _logger = logging.getLogger(__name__)
 
@@ -837,6 +838,63 @@ class AccountBankStatementLine(models.Model):
             terms.fetch(["display_type", "discount_date"])
             terms.fetch(["matched_debit_ids", "matched_credit_ids"])
 
+    def _otc_seek_lines(self):
+        """{line id: (liquidity, suspense, other items)}, as ``_seek_for_lines``
+        splits each line's journal items, for all these lines in one query.
+
+        ``_seek_for_lines`` reads every item of the line's entry through the
+        ORM; the matcher asks it for thousands of lines at a time (its checks,
+        its writes). The items come in the order ``line_ids`` reads them
+        (one entry's items share their date and entry name: by id). An
+        installed override of ``_seek_for_lines`` is called instead, line by
+        line.
+        """
+        own = "odoo.addons.account.models.account_bank_statement_line"
+        if type(self)._seek_for_lines.__module__ != own:
+            return {line.id: line._seek_for_lines() for line in self}
+        AML = self.env["account.move.line"]
+        AML.flush_model(["move_id", "account_id"])
+        self.flush_recordset(["move_id", "journal_id"])
+        self.env["account.journal"].flush_model(
+            ["default_account_id", "suspense_account_id"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.id, aml.id,
+                       COALESCE(aml.account_id = journal.default_account_id, FALSE),
+                       COALESCE(aml.account_id = journal.suspense_account_id, FALSE),
+                       account.account_type IN ('asset_cash', 'liability_credit_card')
+                  FROM account_bank_statement_line line
+                  JOIN account_journal journal ON journal.id = line.journal_id
+                  JOIN account_move_line aml ON aml.move_id = line.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE line.id = ANY(%s)
+                 ORDER BY line.id, aml.id
+                """,
+                self.ids,
+            )
+        )
+        found = {line_id: ([], [], [], []) for line_id in self.ids}
+        for line_id, aml_id, liquidity, suspense, cash in rows:
+            split = found[line_id]
+            split[0 if liquidity else 1 if suspense else 2].append(aml_id)
+            if cash and not liquidity:
+                split[3].append(aml_id)
+        # one prefetch set: reading a field of one line's items reads it for all
+        prefetch = tuple(row[1] for row in rows)
+        result = {}
+        for line_id, (liquidity, suspense, other, cash) in found.items():
+            if not liquidity:
+                # Odoo's fallback: the items on a cash account
+                liquidity = cash
+                other = [aml_id for aml_id in other if aml_id not in cash]
+            result[line_id] = tuple(
+                AML.browse(ids).with_prefetch(prefetch)
+                for ids in (liquidity, suspense, other)
+            )
+        return result
+
     def _otc_validate(self, pairs, strict):
         """Step 1: the proposals that can be applied, with what they write.
 
@@ -846,11 +904,14 @@ class AccountBankStatementLine(models.Model):
         across lines: two lines never spend the same open amount twice.
         """
         self._otc_prefetch(pairs)
+        seek = self.browse([line.id for line, _p in pairs])._otc_seek_lines()
         validated, seen_items = [], {}
         for line, proposal in pairs:
             try:
                 line._otc_check_writable()
-                settled, vals, plan = line._otc_counterpart_vals(proposal, seen_items)
+                settled, vals, plan = line._otc_counterpart_vals(
+                    proposal, seen_items, suspense=seek[line.id][1]
+                )
             except UserError as error:
                 if strict:
                     raise
@@ -873,8 +934,9 @@ class AccountBankStatementLine(models.Model):
         AML = self.env["account.move.line"]
         reused, to_create, suspense_to_drop = [], [], AML
         self._otc_no_analytic_models(validated)
+        seek = self.browse([line.id for line, *_rest in validated])._otc_seek_lines()
         for line, _proposal, line_vals, _plan in validated:
-            _liquidity, line_suspense, _other = line._seek_for_lines()
+            line_suspense = seek[line.id][1]
             if len(line_suspense) == 1:
                 # the suspense item becomes the first counterpart, the
                 # others are made from it
@@ -926,7 +988,54 @@ class AccountBankStatementLine(models.Model):
         AML.with_context(skip_invoice_sync=True)._otc_reconcile(reconcile_plan)
         if not self.env.context.get("otc_orm_writes"):
             AML._otc_set_entry_amounts(moves)
+            lines._otc_set_reconciled()
         return lines
+
+    def _otc_set_reconciled(self):
+        """The applied lines' residual and reconciled flag, as computed.
+
+        An applied line's suspense item is gone; ``_compute_is_reconciled``
+        then finds it reconciled, with nothing left (a checked line) or its
+        whole amount (a line still to check: Odoo's rule). Set so for the
+        lines waiting for that computation whose entry holds no suspense
+        item (``_otc_seek_lines``: one query instead of the computation's
+        read of every item, line by line), while ``account``'s own
+        computation is installed; anything else is left to the ORM.
+        """
+        own = "odoo.addons.account.models.account_bank_statement_line"
+        fields_ = self.pool.field_computed[self._fields["is_reconciled"]]
+        if (
+            type(self)._compute_is_reconciled.__module__ != own
+            or type(self)._seek_for_lines.__module__ != own
+            or {field.name for field in fields_} != {"is_reconciled", "amount_residual"}
+        ):
+            return
+        pending = set(self.ids)
+        for field in fields_:
+            pending &= set(self.env.transaction.tocompute.get(field, ()))
+        seek = self.browse(sorted(pending))._otc_seek_lines()
+        done = self.browse(
+            [line_id for line_id, (_l, suspense, _o) in seek.items() if not suspense]
+        )
+        if not done:
+            return
+        residual = self._fields["amount_residual"]
+        residuals = [
+            residual.convert_to_cache(
+                0.0
+                if line.checked
+                else -line.amount_currency
+                if line.foreign_currency_id
+                else -line.amount,
+                line,
+            )
+            for line in done
+        ]
+        for field in fields_:
+            self.env.remove_to_compute(field, done)
+        store_computed(
+            done, {"amount_residual": residuals, "is_reconciled": [True] * len(done)}
+        )
 
     def _otc_no_analytic_models(self, validated):
         """Counterparts of companies without analytic distribution models get none.
@@ -1379,7 +1488,12 @@ class AccountBankStatementLine(models.Model):
         self.browse([row[0] for row in rows])._otc_set_partner(partner_of)
 
     def _otc_set_partner(self, partner_of):
-        """Give lines without a customer (and their entries) the one they paid."""
+        """Give lines without a customer (and their entries) the one they paid.
+
+        With ``otc_orm_writes`` through the ORM's writes; otherwise one
+        statement per table, with what the ORM write derives from the
+        partner on a statement entry (``_otc_entry_partner_values``).
+        """
         lines = self.filtered(lambda line: not line.partner_id)
         moves = self.move_id.filtered(lambda move: not move.partner_id)
         if not lines and not moves:
@@ -1394,50 +1508,124 @@ class AccountBankStatementLine(models.Model):
                     skip_readonly_check=True, skip_account_move_synchronization=True
                 ).write({"partner_id": move.statement_line_id.partner_id.id})
             return
+        # the entry gets its line's partner (the line's own, else the one paid)
+        move_ids = set(moves.ids)
+        partner_of_move = {
+            line.move_id.id: line.partner_id.id or partner_of[line.id]
+            for line in self
+            if line.move_id.id in move_ids
+        }
+        values = self._otc_entry_partner_values(partner_of_move)
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE account_bank_statement_line line
                    SET partner_id = v.partner_id
-                  FROM (VALUES %(values)s) AS v(line_id, partner_id)
+                  FROM unnest(%(line_ids)s::int[], %(line_partners)s::int[])
+                       AS v(line_id, partner_id)
                  WHERE line.id = v.line_id AND line.partner_id IS NULL;
                 UPDATE account_move move
-                   SET partner_id = line.partner_id,
-                       commercial_partner_id = partner.commercial_partner_id,
+                   SET partner_id = v.partner_id,
+                       commercial_partner_id = v.commercial_partner_id,
+                       partner_bank_id = v.partner_bank_id,
+                       invoice_partner_display_name = v.display_name,
                        write_uid = %(uid)s,
                        write_date = NOW() AT TIME ZONE 'UTC'
-                  FROM account_bank_statement_line line
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.id = ANY(%(ids)s)
-                   AND move.id = line.move_id
-                   AND move.partner_id IS NULL
+                  FROM unnest(%(move_ids)s::int[], %(partners)s::int[],
+                              %(commercials)s::int[], %(banks)s::int[],
+                              %(names)s::varchar[])
+                       AS v(move_id, partner_id, commercial_partner_id,
+                            partner_bank_id, display_name)
+                 WHERE move.id = v.move_id AND move.partner_id IS NULL
                 """,
-                values=SQL(", ").join(
-                    SQL("(%s, %s)", line.id, partner_of[line.id]) for line in lines
-                )
-                if lines
-                else SQL("(NULL::int, NULL::int)"),
-                ids=self.ids,
+                line_ids=lines.ids or [0],
+                line_partners=[partner_of[line.id] for line in lines] or [None],
+                move_ids=list(values) or [0],
+                partners=[row[0] for row in values.values()] or [None],
+                commercials=[row[1] for row in values.values()] or [None],
+                banks=[row[2] for row in values.values()] or [None],
+                names=[row[3] for row in values.values()] or [None],
                 uid=self.env.uid,
             )
         )
         lines.invalidate_recordset(["partner_id"])
-        # the partner's non-stored derivatives (the bank partner...) too
-        moves.invalidate_recordset()
-        # what the ORM write derives from the partner on a statement entry
-        # (measured, tested): the customer's bank account and the partner's
-        # name; the invoice-only fields (terms, fiscal position, shipping
-        # address) stay empty on an entry, recomputing them per entry cost
-        # more than the whole match
         Move = self.env["account.move"]
-        fnames = ["partner_bank_id", "invoice_partner_display_name"]
-        for fname in fnames:
-            self.env.add_to_compute(Move._fields[fname], moves)
-        # computed now, in this run's context: an automatic run's applied
-        # candidates are its trail, not one tracking message per entry
-        moves.with_env(self.env).flush_recordset(fnames)
+        # what was written, and what is derived from it without being stored
+        # (the bank partner...)
+        moves.invalidate_recordset(
+            [
+                "partner_id",
+                "commercial_partner_id",
+                "partner_bank_id",
+                "invoice_partner_display_name",
+                "write_uid",
+                "write_date",
+                *(
+                    name
+                    for name, field in Move._fields.items()
+                    if field.compute and not field.store
+                ),
+            ]
+        )
 
-    def _otc_counterpart_vals(self, proposal, seen_items):
+    def _otc_entry_partner_values(self, partner_of_move):
+        """{entry id: (partner, commercial partner, bank account, partner name)}.
+
+        What the ORM write derives from the partner on a statement entry
+        (measured, tested equal): the commercial partner; the bank account,
+        as ``_compute_partner_bank_id`` picks it for an entry (its bank
+        partner is its commercial partner): the first of that partner's
+        accounts of no company or of the entry's, the trusted ones first;
+        the partner's name as ``_compute_invoice_partner_display_info``
+        shows it. The invoice-only fields (terms, fiscal position, shipping
+        address) stay empty on an entry. Computed for all the entries at
+        once: one search of the bank accounts, one read of the partners.
+        """
+        if not partner_of_move:
+            return {}
+        Move = self.env["account.move"]
+        # stored computed fields are computed as superuser, in this context
+        partners = self.env["res.partner"].browse(set(partner_of_move.values())).sudo()
+        partners.fetch(["commercial_partner_id"])
+        commercial_of = {
+            partner.id: partner.commercial_partner_id.id for partner in partners
+        }
+        name_of = {partner.id: partner.display_name for partner in partners}
+        banks = (
+            self.env["res.partner.bank"]
+            .sudo()
+            .search_fetch(
+                [("partner_id", "in", list(set(commercial_of.values())))],
+                ["partner_id", "company_id", "allow_out_payment"],
+                order="sequence, id",
+            )
+        )
+        banks_of = {}
+        for bank in banks:
+            banks_of.setdefault(bank.partner_id.id, []).append(bank)
+        company_of = {
+            move.id: move.company_id.id
+            for move in Move.browse(list(partner_of_move)).sudo()
+        }
+        values = {}
+        for move_id, partner_id in partner_of_move.items():
+            commercial_id = commercial_of[partner_id]
+            candidates = [
+                bank
+                for bank in banks_of.get(commercial_id, [])
+                if not bank.company_id or bank.company_id.id == company_of[move_id]
+            ]
+            # trusted accounts first, the partner's order kept (stable sort)
+            candidates.sort(key=lambda bank: not bank.allow_out_payment)
+            values[move_id] = (
+                partner_id,
+                commercial_id,
+                candidates[0].id if candidates else None,
+                name_of[partner_id],
+            )
+        return values
+
+    def _otc_counterpart_vals(self, proposal, seen_items, suspense=None):
         """The settled proposal and the journal items replacing the suspense item.
 
         Returns (settled proposal, values, plan) where plan lists (item id or
@@ -1446,7 +1634,7 @@ class AccountBankStatementLine(models.Model):
         and credit are settled again from them (``_otc_settle``).
         """
         self.ensure_one()
-        ctx = self._otc_apply_context(proposal)
+        ctx = self._otc_apply_context(proposal, suspense)
         rate = ctx["rate"]
         vals, plan = [], []
         items = self.env["account.move.line"].browse(
@@ -1640,15 +1828,19 @@ class AccountBankStatementLine(models.Model):
         )
         plan.append((False, 1))
 
-    def _otc_apply_context(self, proposal):
-        """Check a proposal against this line; amounts and currencies to apply it."""
+    def _otc_apply_context(self, proposal, suspense=None):
+        """Check a proposal against this line; amounts and currencies to apply it.
+
+        ``suspense``: the line's suspense items when the caller has them
+        (``_otc_seek_lines``)."""
         env = self.env
         company = self.company_id
         company_currency = company.currency_id
         partner = env["res.partner"].browse(proposal.customer_id).commercial_partner_id
         if not partner:
             raise UserError(env._("A customer is needed to apply a payment."))
-        suspense = self._seek_for_lines()[1]
+        if suspense is None:
+            suspense = self._seek_for_lines()[1]
         if not suspense or self.is_reconciled:
             raise UserError(
                 env._("%(line)s is already reconciled.", line=self.display_name)

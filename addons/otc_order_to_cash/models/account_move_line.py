@@ -3,6 +3,8 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.columns import store_computed
+
 
 class Settled(NamedTuple):
     """What reconciling a simple (debit, credit) pair settles, in company
@@ -472,18 +474,22 @@ class AccountMoveLine(models.Model):
                         before[1] + left_currency - aml.amount_currency,
                     )
         moves = Move.union(*invoices)
-        with self.env.protecting(invoice_fields, moves):
-            for move, (residual, signed) in invoices.items():
-                delta, delta_currency = change.get(move, (0.0, 0.0))
-                move.amount_residual_signed = signed + delta
-                move.amount_residual = residual - move.direction_sign * delta_currency
-                move.payment_state = (
-                    "paid"
-                    if move.currency_id.is_zero(move.amount_residual)
-                    else "partial"
-                )
-        # what depends on them is recomputed; not they (payment_state depends
-        # on the residual)
+        values = {
+            "amount_residual_signed": [],
+            "amount_residual": [],
+            "payment_state": [],
+        }
+        for move, (residual, signed) in invoices.items():
+            delta, delta_currency = change.get(move, (0.0, 0.0))
+            residual -= move.direction_sign * delta_currency
+            values["amount_residual_signed"].append(signed + delta)
+            values["amount_residual"].append(residual)
+            values["payment_state"].append(
+                "paid" if move.currency_id.is_zero(residual) else "partial"
+            )
+        # written in one statement; what depends on them is recomputed, not
+        # they (payment_state depends on the residual)
+        store_computed(moves, values)
         moves.modified(["amount_residual", "amount_residual_signed", "payment_state"])
         for field in invoice_fields:
             self.env.remove_to_compute(field, moves)
@@ -557,9 +563,8 @@ class AccountMoveLine(models.Model):
                 ids=entries.ids,
             )
         )
-        # the cache takes the values of all the entries at once (one
-        # assignment per entry and field cost more than Odoo's computation);
-        # only the entries whose stored amounts change are written
+        # only the entries whose stored amounts change are written, all in
+        # one statement (``store_computed``); the others keep what is stored
         changed, unchanged = {}, {}
         for move_id, total, total_currency, *stored in rows:
             values = [
@@ -568,18 +573,22 @@ class AccountMoveLine(models.Model):
             ]
             same = values == [float(value or 0.0) for value in stored]
             (unchanged if same else changed)[move_id] = values
-        with self.env.protecting(fields_, entries):
-            for values_of, dirty in ((changed, True), (unchanged, False)):
-                if not values_of:
-                    continue
-                records = Move.browse(list(values_of))
-                for index, fname in enumerate(fnames):
-                    self.env.cache.update(
-                        records,
-                        Move._fields[fname],
-                        [values[index] for values in values_of.values()],
-                        dirty=dirty,
-                    )
+        if changed:
+            store_computed(
+                Move.browse(list(changed)).with_prefetch(entries._prefetch_ids),
+                {
+                    fname: [values[index] for values in changed.values()]
+                    for index, fname in enumerate(fnames)
+                },
+            )
+        if unchanged:
+            records = Move.browse(list(unchanged))
+            for index, fname in enumerate(fnames):
+                self.env.cache.update(
+                    records,
+                    Move._fields[fname],
+                    [values[index] for values in unchanged.values()],
+                )
         entries.modified(list(self._OTC_ENTRY_AMOUNTS))
         for field in fields_:
             self.env.remove_to_compute(field, entries)

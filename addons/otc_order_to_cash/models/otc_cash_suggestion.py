@@ -234,33 +234,29 @@ class OtcCashSuggestion(models.Model):
         self.env["account.bank.statement.line"].flush_model(["company_id"])
         now = fields.Datetime.now()
         uid = self.env.uid
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, (SELECT company_id FROM account_bank_statement_line WHERE id = %s),"
-                " %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb, %s, %s,"
-                " %s, %s, %s, %s)",
-                vals["statement_line_id"],
-                vals["statement_line_id"],
-                vals["sequence"],
-                vals["state"],
-                vals["partner_id"] or None,
-                vals["kind"],
-                vals["score"],
-                vals["currency_id"],
-                json.dumps(vals["allocation"]),
-                vals["amount"],
-                vals["writeoff"],
-                vals["discount"],
-                vals["credit"],
-                json.dumps(vals["reason_data"]),
-                vals.get("remittance_id") or None,
-                vals.get("explanation") or None,
-                uid,
-                now,
-                uid,
-                now,
-            )
-            for vals in vals_list
+        # the rows travel as one JSON document: building one SQL fragment per
+        # row cost more than the insert itself
+        rows = json.dumps(
+            [
+                {
+                    "statement_line_id": vals["statement_line_id"],
+                    "sequence": vals["sequence"],
+                    "state": vals["state"],
+                    "partner_id": vals["partner_id"] or None,
+                    "kind": vals["kind"],
+                    "score": vals["score"],
+                    "currency_id": vals["currency_id"],
+                    "allocation": vals["allocation"],
+                    "amount": vals["amount"],
+                    "writeoff": vals["writeoff"],
+                    "discount": vals["discount"],
+                    "credit": vals["credit"],
+                    "reason_data": vals["reason_data"],
+                    "remittance_id": vals.get("remittance_id") or None,
+                    "explanation": vals.get("explanation") or None,
+                }
+                for vals in vals_list
+            ]
         )
         ids = [
             row[0]
@@ -272,24 +268,54 @@ class OtcCashSuggestion(models.Model):
                         kind, score, currency_id, allocation, amount, writeoff,
                         discount, credit, reason_data, remittance_id, explanation,
                         create_uid, create_date, write_uid, write_date)
-                    VALUES %s
+                    SELECT v.statement_line_id, line.company_id, v.sequence,
+                           v.state, v.partner_id, v.kind, v.score, v.currency_id,
+                           v.allocation, v.amount, v.writeoff, v.discount,
+                           v.credit, v.reason_data, v.remittance_id,
+                           v.explanation, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM ROWS FROM (
+                               jsonb_to_recordset(%(rows)s::jsonb)
+                               AS (statement_line_id int, sequence int,
+                                   state varchar, partner_id int, kind varchar,
+                                   score numeric, currency_id int,
+                                   allocation jsonb, amount numeric,
+                                   writeoff numeric, discount numeric,
+                                   credit numeric, reason_data jsonb,
+                                   remittance_id int, explanation varchar)
+                           ) WITH ORDINALITY
+                           AS v(statement_line_id, sequence, state, partner_id,
+                                kind, score, currency_id, allocation, amount,
+                                writeoff, discount, credit, reason_data,
+                                remittance_id, explanation, position)
+                      JOIN account_bank_statement_line line
+                        ON line.id = v.statement_line_id
+                     ORDER BY v.position
                     RETURNING id
                     """,
-                    rows,
+                    rows=rows,
+                    uid=uid,
+                    now=now,
                 )
             )
         ]
-        links = [
-            SQL("(%s, %s)", suggestion_id, aml_id)
-            for suggestion_id, vals in zip(ids, vals_list, strict=True)
-            for aml_id, _amount in vals["allocation"]
-        ]
-        if links:
+        if len(ids) != len(vals_list):
+            raise UserError(self.env._("A statement line of these candidates is gone."))
+        suggestion_ids, aml_ids = [], []
+        for suggestion_id, vals in zip(ids, vals_list, strict=True):
+            for aml_id, _amount in vals["allocation"]:
+                suggestion_ids.append(suggestion_id)
+                aml_ids.append(aml_id)
+        if aml_ids:
             self.env.cr.execute(
                 SQL(
-                    "INSERT INTO otc_cash_suggestion_move_line_rel "
-                    "(suggestion_id, move_line_id) VALUES %s ON CONFLICT DO NOTHING",
-                    SQL(", ").join(links),
+                    """
+                    INSERT INTO otc_cash_suggestion_move_line_rel
+                           (suggestion_id, move_line_id)
+                    SELECT * FROM unnest(%s::int[], %s::int[])
+                        ON CONFLICT DO NOTHING
+                    """,
+                    suggestion_ids,
+                    aml_ids,
                 )
             )
         return self.browse(ids)

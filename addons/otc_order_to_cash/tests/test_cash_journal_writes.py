@@ -106,6 +106,14 @@ class TestCashJournalWrites(OtcCashCommon):
         ]
         for column in set(rows[0]) - identity:
             self.assertEqual(rows[0][column], rows[1][column], column)
+        statement_rows = [
+            self.rows("account_bank_statement_line", "id", line.ids)[0]
+            for line in (fast, orm)
+        ]
+        for column in ("partner_id", "is_reconciled", "amount_residual"):
+            self.assertEqual(
+                statement_rows[0][column], statement_rows[1][column], column
+            )
 
     def test_rows_with_every_kind_of_counterpart(self):
         """Several invoices, a fee written off, a customer credit, a foreign
@@ -139,6 +147,80 @@ class TestCashJournalWrites(OtcCashCommon):
                 self.assertTrue(fast.is_reconciled)
                 self.assertGreater(len(fast.move_id.line_ids), 2)
                 self.assert_same_rows(fast, orm)
+
+    def test_entry_partner_bank_account_as_the_orm_picks_it(self):
+        """The entry's bank account is the one Odoo's computation picks:
+        active, the trusted ones first, then by sequence; the partner's name
+        as Odoo shows it."""
+        Bank = self.env["res.partner.bank"]
+        # who may trust a bank account
+        self.env.user.groups_id |= self.env.ref("account.group_validate_bank_account")
+        for number, sequence, trusted, active in (
+            ("IT60X0542811101000000000001", 1, False, True),
+            ("IT60X0542811101000000000002", 2, True, False),
+            ("IT60X0542811101000000000004", 4, True, True),
+            ("IT60X0542811101000000000005", 5, True, True),
+        ):
+            bank = Bank.create(
+                {
+                    "acc_number": number,
+                    "partner_id": self.rossi.id,
+                    "sequence": sequence,
+                }
+            )
+            # new accounts are created untrusted: trusted afterwards
+            bank.write({"allow_out_payment": trusted, "active": active})
+        first = self.make_invoice(self.rossi, 410.0, days_ago=30)
+        second = self.make_invoice(self.rossi, 410.0, days_ago=30)
+        fast = self.make_line(410.0, label=f"Payment {first.name}")
+        orm = self.make_line(410.0, label=f"Payment {second.name}")
+        fast._otc_match_lines()
+        orm.with_context(otc_orm_writes=True)._otc_match_lines()
+        self.assert_same_rows(fast, orm)
+        self.assertEqual(
+            fast.move_id.partner_bank_id.acc_number, "IT60X0542811101000000000004"
+        )
+        self.assertEqual(
+            fast.move_id.invoice_partner_display_name, self.rossi.display_name
+        )
+
+    def test_line_still_to_check(self):
+        """A line whose entry is still to check keeps its whole amount as
+        residual once reconciled, as Odoo computes it."""
+
+        def build():
+            invoice = self.make_invoice(self.rossi, 275.0, days_ago=10)
+            line = self.make_line(275.0, label=invoice.name)
+            line.move_id.checked = False
+            return line, invoice
+
+        fast, orm = self.apply_both_ways(build, [275.0])
+        self.assert_same_rows(fast, orm)
+        self.assertTrue(fast.is_reconciled)
+        self.assertEqual(fast.amount_residual, -275.0)
+
+    def test_seek_lines_as_odoo_splits_them(self):
+        """``_otc_seek_lines`` splits each line's items as ``_seek_for_lines``
+        does: a line to match, an applied one with several counterparts, and
+        a line whose journal's liquidity account changed since (Odoo then
+        takes the items on a cash account)."""
+        invoices = self.make_invoice(self.rossi, 400.0, days_ago=20)
+        invoices |= self.make_invoice(self.rossi, 250.0, days_ago=10)
+        applied = self.make_line(647.0, label="two invoices")
+        self.apply_proposal(applied, invoices, [400.0, 250.0], kind="fee", writeoff=3.0)
+        waiting = self.make_line(120.0, label="nothing yet")
+        journal = self.bank_journal.copy({"name": "OTC Moved Bank", "code": "OTCMB"})
+        moved = self.make_line(80.0, label="moved", journal=journal)
+        journal.default_account_id = self.company_data[
+            "default_journal_cash"
+        ].default_account_id
+        lines = applied | waiting | moved
+        self.env.invalidate_all()
+        expected = {line.id: line._seek_for_lines() for line in lines}
+        self.env.invalidate_all()
+        self.assertEqual(lines._otc_seek_lines(), expected)
+        self.assertTrue(expected[moved.id][0])
+        self.assertEqual(len(expected[applied.id][2]), 3)
 
     def test_line_in_a_locked_period_is_refused(self):
         invoice = self.make_invoice(self.rossi, 300.0, days_ago=60)
