@@ -696,6 +696,8 @@ def timed_region(env, line_ids, batch_size, profiler=None, commit=False):
     ``commit``: each batch commits, as the scheduled job's batches do; otherwise each batch runs in
     a savepoint of one transaction (rolled back by the caller).
     """
+    from odoo.addons.otc_order_to_cash.tools import heap  # noqa: PLC0415
+
     cr = env.cr
     company = env.company
     BSL = env["account.bank.statement.line"].with_company(company)
@@ -735,6 +737,8 @@ def timed_region(env, line_ids, batch_size, profiler=None, commit=False):
                 for key in stats:
                     stats[key] += res.get(key, 0)
             env.flush_all()
+            # the end of the scheduled job's run (``_otc_cron_company``)
+            heap.release()
             total = time.perf_counter() - t0
             if profiler:
                 profiler.disable()

@@ -591,6 +591,10 @@ class Matcher:
             if not learning.pattern_problem(p)
         ]
 
+    def __len__(self):
+        """Number of items indexed."""
+        return len(self._entries)
+
     # indexing -------------------------------------------------------------------
 
     def _add_key(self, key, idx, kind):

@@ -175,7 +175,9 @@ def dice(a, b):
     return 2.0 * len(a & b) / (len(a) + len(b))
 
 
+@lru_cache(maxsize=200_000)
 def _token_similarity(x, y):
+    """Similarity of two tokens (cached: the same words come back in many names)."""
     if x == y:
         return 1.0
     if len(x) == 1 or len(y) == 1:

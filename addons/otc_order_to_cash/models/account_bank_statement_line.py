@@ -8,6 +8,7 @@ from odoo.tools import SQL, float_compare
 from odoo.tools.safe_eval import safe_eval
 
 from ..engine import learning, matching, settlement
+from ..tools import heap
 from ..tools.batch import run_batches
 from ..tools.columns import store_computed
 
@@ -364,17 +365,31 @@ class AccountBankStatementLine(models.Model):
             self.env.flush_all()
             state["session"] = session
 
-        run_batches(
-            self.env,
-            ids,
-            process,
-            batch_size=batch_size,
-            label=f"Cash application ({company.name})",
-        )
+        try:
+            run_batches(
+                self.env,
+                ids,
+                process,
+                batch_size=batch_size,
+                label=f"Cash application ({company.name})",
+            )
+        finally:
+            heap.release()
 
     def _otc_session(self, company):
         """Matcher over the company's open receivable items and known payers."""
         started = time.monotonic()
+        with heap.index_built():
+            matcher = self._otc_matcher(company)
+        _logger.info(
+            "Cash application: %d open items of %s indexed in %.1fs",
+            len(matcher),
+            company.name,
+            time.monotonic() - started,
+        )
+        return {"company": company, "matcher": matcher, "config": matcher.config}
+
+    def _otc_matcher(self, company):
         items = self._otc_open_items(company)
         accounts, names, patterns = self.env["otc.cash.payer"]._otc_known_payers(
             company
@@ -391,14 +406,7 @@ class AccountBankStatementLine(models.Model):
             auto_threshold=company.otc_cash_auto_threshold / 100.0,
             digits=company.currency_id.decimal_places,
         )
-        matcher = matching.Matcher(items, known, config)
-        _logger.info(
-            "Cash application: %d open items of %s indexed in %.1fs",
-            len(items),
-            company.name,
-            time.monotonic() - started,
-        )
-        return {"company": company, "matcher": matcher, "config": config}
+        return matching.Matcher(items, known, config)
 
     @api.model
     def _otc_open_items(self, company):
@@ -564,9 +572,14 @@ class AccountBankStatementLine(models.Model):
             lines = lines.with_company(company)._otc_lock()
             if not lines:
                 continue
-            if session is None or session["company"] != company:
+            own = session is None or session["company"] != company
+            if own:
                 session = lines._otc_session(company)
-            lines._otc_match_locked(session, stats)
+            try:
+                lines._otc_match_locked(session, stats)
+            finally:
+                if own:
+                    heap.release()
         return stats
 
     def _otc_match_locked(self, session, stats):
