@@ -76,8 +76,13 @@ def compact(text):
 # ISO 11649 creditor reference -------------------------------------------------
 
 
+# ISO 7064 letter values: A = 10 ... Z = 35 (digits stay)
+_RF_LETTERS = str.maketrans({chr(65 + k): str(10 + k) for k in range(26)})
+
+
 def _rf_number(text):
-    return int("".join(str(int(c, 36)) for c in text))
+    """The reference as ISO 7064 reads it, letters as two digits (upper case)."""
+    return int(text.upper().translate(_RF_LETTERS))
 
 
 def rf_is_valid(reference):
