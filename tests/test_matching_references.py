@@ -81,3 +81,23 @@ def test_edit1_covers_typo_kinds():
     assert "20260042" not in variants
     assert refs.pad(("2026", "42"), (4, 5)) == ("2026", "00042")
     assert refs.pad(("2026", "123456"), (4, 5)) is None
+
+
+def test_compact_nkey_and_rf_numbers_by_their_definitions():
+    """The fast paths give what the definitions give: letters and digits as
+    ``str.isalnum`` keeps them, numbers without leading zeros, ISO 7064
+    letter values (A = 10 ... Z = 35)."""
+    for text in (
+        "RF18 5390 0754 7034",
+        "de89-3704.0044 0532/0130 00",
+        "Straße 12, Müller & Söhne",
+        "N° ①②③ ٣٤",
+        "",
+        "___",
+    ):
+        folded = refs.fold(text)
+        assert refs.compact(text) == "".join(c for c in folded if c.isalnum())
+    for groups in (("0042",), ("2026", "000"), ("7", "0010", "00")):
+        assert refs.nkey(groups) == ".".join(str(int(g)) for g in groups)
+    for text in ("RF18", "539007547034RF18", "abcxyz09", "Z"):
+        assert refs._rf_number(text) == int("".join(str(int(c, 36)) for c in text))

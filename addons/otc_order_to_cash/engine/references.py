@@ -68,9 +68,16 @@ def fold(text):
     return "".join(c for c in text if not unicodedata.combining(c)).upper()
 
 
+_NOT_ALNUM_ASCII = re.compile(r"[^A-Za-z0-9]+")
+
+
 def compact(text):
     """Only the letters and digits of ``text``, upper case (IBANs, RF refs)."""
-    return "".join(c for c in fold(text) if c.isalnum())
+    folded = fold(text)
+    if folded.isascii():
+        # what ``str.isalnum`` keeps of ASCII text, in one pass
+        return _NOT_ALNUM_ASCII.sub("", folded)
+    return "".join(c for c in folded if c.isalnum())
 
 
 # ISO 11649 creditor reference -------------------------------------------------
@@ -221,7 +228,13 @@ def skey(prefix, groups):
 
 
 def nkey(groups):
-    return ".".join(str(int(g)) for g in groups)
+    """The groups' numbers without their leading zeros, dot-separated."""
+    return ".".join(
+        [
+            (g.lstrip("0") or "0") if g.isascii() and g.isdigit() else str(int(g))
+            for g in groups
+        ]
+    )
 
 
 def dkey(groups):
