@@ -1254,17 +1254,33 @@ class AccountBankStatementLine(models.Model):
                        price_subtotal = v.amount_currency,
                        price_total = v.amount_currency,
                        write_uid = %(uid)s,
-                       write_date = NOW() AT TIME ZONE 'UTC'
+                       write_date = %(now)s
                   FROM (VALUES %(rows)s)
                        AS v(id, account_id, partner_id, currency_id, amount_currency, balance)
                  WHERE aml.id = v.id
                 """,
                 rows=rows,
                 uid=self.env.uid,
+                now=self.env.cr.now(),
             )
         )
         derived = ["debit", "credit", "price_subtotal", "price_total"]
-        records.invalidate_recordset(fnames + derived + ["write_uid", "write_date"])
+        # the cache takes what was written, as after an ORM write: what
+        # depends on it is found without reading the items again
+        written = {fname: [vals[fname] for _aml, vals in reused] for fname in fnames}
+        written["debit"] = [max(balance, 0.0) for balance in written["balance"]]
+        written["credit"] = [max(-balance, 0.0) for balance in written["balance"]]
+        written["price_subtotal"] = written["price_total"] = written["amount_currency"]
+        written["write_uid"] = [self.env.uid] * len(reused)
+        written["write_date"] = [self.env.cr.now()] * len(reused)
+        for fname, values in written.items():
+            field = AML._fields[fname]
+            if field.type in ("float", "monetary"):
+                # amounts settled and rounded in their currency already
+                values = [float(value or 0.0) for value in values]
+            elif field.type == "many2one":
+                values = [value or None for value in values]
+            self.env.cache.update(records, field, values)
         records.modified(fnames)
         # written above, or left as the statement line made them (no taxes,
         # no analytic distribution on a receivable counterpart)

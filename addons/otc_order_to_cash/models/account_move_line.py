@@ -311,8 +311,24 @@ class AccountMoveLine(models.Model):
         Partial = self.env["account.partial.reconcile"]
         Full = self.env["account.full.reconcile"]
         amls.invalidate_recordset(["matched_debit_ids", "matched_credit_ids"])
-        Partial.browse(partial_ids).modified(list(Partial._fields), create=True)
-        self._otc_partials_computed(Partial.browse(partial_ids))
+        partials = Partial.browse(partial_ids)
+        # the cache takes the partials as inserted, as after the ORM's create:
+        # what depends on them is found without reading them back
+        inserted = {
+            "debit_move_id": [row.debit.id for row in settled],
+            "credit_move_id": [row.credit.id for row in settled],
+            "debit_currency_id": [row.debit.currency_id.id for row in settled],
+            "credit_currency_id": [row.credit.currency_id.id for row in settled],
+            "amount": [row.amount for row in settled],
+            "debit_amount_currency": [row.amount_currency for row in settled],
+            "credit_amount_currency": [row.amount_currency for row in settled],
+            "full_reconcile_id": full_of,
+            "exchange_move_id": [None] * len(settled),
+        }
+        for fname, values in inserted.items():
+            self.env.cache.update(partials, Partial._fields[fname], values)
+        partials.modified(list(Partial._fields), create=True)
+        self._otc_partials_computed(partials)
         Full.browse([f for f in full_of if f]).modified(list(Full._fields), create=True)
         # the items' new values, as their computation would give them, in
         # one statement (an index scan: the ORM's flush joins the whole
