@@ -2,8 +2,8 @@
 
 This is a benchmark script, not a unit test: it builds (or reuses) a dedicated database, creates the
 data set of ``benchmarks/matching_accuracy.py`` inside Odoo, matches and reconciles the statement lines
-the way the scheduled job does, and measures time and accuracy. Target of the issue: 10,000 statement
-lines against 100,000 open items in at most 60 s, reconciliation writes included.
+the way the scheduled job does, and measures time and accuracy. Target (issue 14): 10,000 statement
+lines against 100,000 open items in at most 30 s, reconciliation writes included (issue 10: 60 s).
 
 It reuses ``benchmarks/generator.py`` for the database and Odoo set-up, the
 chart of accounts and the columns of the bulk SQL invoices, and ``benchmarks/matching_accuracy.py``
@@ -116,7 +116,7 @@ RESULTS_FILE = HERE / "results_cash.md"
 PROFILE_FILE = HERE / "results_cash_profile.txt"
 DATASET_PARAM = "otc_bench_cash.dataset"
 MODULES = ["otc_order_to_cash"]
-TARGET_S = 60.0
+TARGET_S = 30.0  # issue 14 (issue 10: 60 s)
 USD_RATE = getattr(ma, "USD_RATE", 1.08)
 USD_RATE_TODAY = getattr(ma, "USD_RATE_TODAY", 1.11)
 GEN_TODAY = getattr(ma, "TODAY", datetime.date(2026, 6, 30))
@@ -690,6 +690,23 @@ class Stopwatch:
             self.calls += 1
 
 
+def cold_engine_caches():
+    """Empty the engine's memoized functions (name tokens and similarities).
+
+    They live as long as the process: a pass after the profiled one would
+    find the payers' names already compared. Each pass starts cold, as a
+    scheduled job's first run in a fresh worker does.
+    """
+    for name, module in list(sys.modules.items()):
+        if "otc_order_to_cash.engine" not in name and not name.startswith(
+            "_otc_engine"
+        ):
+            continue
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
 def timed_region(env, line_ids, batch_size, profiler=None, commit=False):
     """Session once, then ``_otc_match_lines`` per batch as the scheduled job does; returns timings.
 
@@ -707,6 +724,7 @@ def timed_region(env, line_ids, batch_size, profiler=None, commit=False):
     cls._otc_apply = lambda self, *a, **kw: apply_watch(self, *a, **kw)
     stats = {"auto": 0, "suggested": 0, "unmatched": 0}
     batch_times, flush_s = [], 0.0
+    cold_engine_caches()
     env.invalidate_all()
     try:
         with gen.QueryRecorder() as sql:

@@ -1,7 +1,7 @@
 {
     "name": "Order to Cash",
     "summary": "Credit management on sales, cash application of customer payments and returns",
-    "version": "18.0.1.1.1",
+    "version": "18.0.1.1.2",
     "category": "Accounting/Accounting",
     "website": "https://github.com/otc-suite/order-to-cash",
     "author": "Order-to-Cash Suite contributors",
