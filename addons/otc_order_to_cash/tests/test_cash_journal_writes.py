@@ -50,33 +50,33 @@ class TestCashJournalWrites(OtcCashCommon):
             key=repr,
         )
 
+    def match_both_ways(self, amount):
+        """Two equal invoices of Rossi and two lines paying them, one
+        matched by an automatic run, the other through the ORM (a person);
+        returns the lines and the invoices, the rows compared both ways
+        (``assert_same_rows``: the statement lines' too)."""
+        first = self.make_invoice(self.rossi, amount, days_ago=30)
+        second = self.make_invoice(self.rossi, amount, days_ago=30)
+        fast = self.make_line(amount, label=f"Payment {first.name}")
+        orm = self.make_line(amount, label=f"Payment {second.name}")
+        fast._otc_match_lines()
+        orm.with_context(otc_orm_writes=True)._otc_match_lines()
+        self.assert_same_rows(fast, orm)
+        return fast, orm, first, second
+
     def test_rows_equal_an_orm_write(self):
         bank = self.env["res.partner.bank"].create(
             {"acc_number": "IT60X0542811101000000123456", "partner_id": self.rossi.id}
         )
-        first = self.make_invoice(self.rossi, 500.0, days_ago=30)
-        second = self.make_invoice(self.rossi, 500.0, days_ago=30)
-        fast = self.make_line(500.0, label=f"Payment {first.name}")
-        orm = self.make_line(500.0, label=f"Payment {second.name}")
-        fast._otc_match_lines()
-        orm.with_context(otc_orm_writes=True)._otc_match_lines()
+        fast, orm, first, second = self.match_both_ways(500.0)
         self.assert_paid_by(fast, first)
         self.assert_paid_by(orm, second)
-        self.assert_same_rows(fast, orm)
         moves = {
             line: self.rows("account_move", "id", line.move_id.ids)[0]
             for line in (fast, orm)
         }
         self.assertEqual(moves[fast]["commercial_partner_id"], self.rossi.id)
         self.assertEqual(moves[fast]["partner_bank_id"], bank.id)
-        statement_rows = {
-            line: self.rows("account_bank_statement_line", "id", line.ids)[0]
-            for line in (fast, orm)
-        }
-        for column in ("partner_id", "is_reconciled", "amount_residual"):
-            self.assertEqual(
-                statement_rows[fast][column], statement_rows[orm][column], column
-            )
 
     def apply_both_ways(self, build, amounts, **extra):
         """Apply the same proposal to two equal lines, the automatic run's
@@ -170,13 +170,7 @@ class TestCashJournalWrites(OtcCashCommon):
             )
             # new accounts are created untrusted: trusted afterwards
             bank.write({"allow_out_payment": trusted, "active": active})
-        first = self.make_invoice(self.rossi, 410.0, days_ago=30)
-        second = self.make_invoice(self.rossi, 410.0, days_ago=30)
-        fast = self.make_line(410.0, label=f"Payment {first.name}")
-        orm = self.make_line(410.0, label=f"Payment {second.name}")
-        fast._otc_match_lines()
-        orm.with_context(otc_orm_writes=True)._otc_match_lines()
-        self.assert_same_rows(fast, orm)
+        fast, _orm, _first, _second = self.match_both_ways(410.0)
         self.assertEqual(
             fast.move_id.partner_bank_id.acc_number, "IT60X0542811101000000000004"
         )
