@@ -25,3 +25,4 @@ from . import test_return_refund
 from . import test_return_mail
 from . import test_return_request
 from . import test_cash_reconcile
+from . import test_cash_columns
