@@ -10,7 +10,7 @@ from odoo.tools.safe_eval import safe_eval
 from ..engine import learning, matching, settlement
 from ..tools import heap
 from ..tools.batch import run_batches
-from ..tools.columns import store_computed
+from ..tools.columns import account_computes, store_computed
 
 _logger = logging.getLogger(__name__)
 
@@ -862,8 +862,7 @@ class AccountBankStatementLine(models.Model):
         installed override of ``_seek_for_lines`` is called instead, line by
         line.
         """
-        own = "odoo.addons.account.models.account_bank_statement_line"
-        if type(self)._seek_for_lines.__module__ != own:
+        if not account_computes(self, "_seek_for_lines"):
             return {line.id: line._seek_for_lines() for line in self}
         AML = self.env["account.move.line"]
         AML.flush_model(["move_id", "account_id"])
@@ -1015,13 +1014,10 @@ class AccountBankStatementLine(models.Model):
         read of every item, line by line), while ``account``'s own
         computation is installed; anything else is left to the ORM.
         """
-        own = "odoo.addons.account.models.account_bank_statement_line"
         fields_ = self.pool.field_computed[self._fields["is_reconciled"]]
-        if (
-            type(self)._compute_is_reconciled.__module__ != own
-            or type(self)._seek_for_lines.__module__ != own
-            or {field.name for field in fields_} != {"is_reconciled", "amount_residual"}
-        ):
+        if not account_computes(self, "_compute_is_reconciled", "_seek_for_lines") or {
+            field.name for field in fields_
+        } != {"is_reconciled", "amount_residual"}:
             return
         pending = set(self.ids)
         for field in fields_:
@@ -1545,38 +1541,47 @@ class AccountBankStatementLine(models.Model):
             if line.move_id.id in move_ids
         }
         values = self._otc_entry_partner_values(partner_of_move)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_bank_statement_line line
-                   SET partner_id = v.partner_id
-                  FROM unnest(%(line_ids)s::int[], %(line_partners)s::int[])
-                       AS v(line_id, partner_id)
-                 WHERE line.id = v.line_id AND line.partner_id IS NULL;
-                UPDATE account_move move
-                   SET partner_id = v.partner_id,
-                       commercial_partner_id = v.commercial_partner_id,
-                       partner_bank_id = v.partner_bank_id,
-                       invoice_partner_display_name = v.display_name,
-                       write_uid = %(uid)s,
-                       write_date = NOW() AT TIME ZONE 'UTC'
-                  FROM unnest(%(move_ids)s::int[], %(partners)s::int[],
-                              %(commercials)s::int[], %(banks)s::int[],
-                              %(names)s::varchar[])
-                       AS v(move_id, partner_id, commercial_partner_id,
-                            partner_bank_id, display_name)
-                 WHERE move.id = v.move_id AND move.partner_id IS NULL
-                """,
-                line_ids=lines.ids or [0],
-                line_partners=[partner_of[line.id] for line in lines] or [None],
-                move_ids=list(values) or [0],
-                partners=[row[0] for row in values.values()] or [None],
-                commercials=[row[1] for row in values.values()] or [None],
-                banks=[row[2] for row in values.values()] or [None],
-                names=[row[3] for row in values.values()] or [None],
-                uid=self.env.uid,
+        if lines:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_bank_statement_line line
+                       SET partner_id = v.partner_id
+                      FROM unnest(%s::int[], %s::int[]) AS v(line_id, partner_id)
+                     WHERE line.id = v.line_id AND line.partner_id IS NULL
+                    """,
+                    lines.ids,
+                    [partner_of[line.id] for line in lines],
+                )
             )
-        )
+        if values:
+            rows = list(values.values())
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move move
+                       SET partner_id = v.partner_id,
+                           commercial_partner_id = v.commercial_partner_id,
+                           partner_bank_id = v.partner_bank_id,
+                           invoice_partner_display_name = v.display_name,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s
+                      FROM unnest(%(move_ids)s::int[], %(partners)s::int[],
+                                  %(commercials)s::int[], %(banks)s::int[],
+                                  %(names)s::varchar[])
+                           AS v(move_id, partner_id, commercial_partner_id,
+                                partner_bank_id, display_name)
+                     WHERE move.id = v.move_id AND move.partner_id IS NULL
+                    """,
+                    move_ids=list(values),
+                    partners=[row[0] for row in rows],
+                    commercials=[row[1] for row in rows],
+                    banks=[row[2] for row in rows],
+                    names=[row[3] for row in rows],
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                )
+            )
         lines.invalidate_recordset(["partner_id"])
         Move = self.env["account.move"]
         # what was written, and what is derived from it without being stored

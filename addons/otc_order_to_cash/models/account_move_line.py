@@ -3,7 +3,7 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.columns import store_computed
+from ..tools.columns import account_computes, store_computed
 
 
 class Settled(NamedTuple):
@@ -402,11 +402,7 @@ class AccountMoveLine(models.Model):
         (currencies of their items, the company, the later date): not
         computed again, while ``account``'s own computations are installed."""
         Partial = self.env["account.partial.reconcile"]
-        own = "odoo.addons.account.models.account_partial_reconcile"
-        if any(
-            getattr(type(Partial), name).__module__ != own
-            for name in ("_compute_company_id", "_compute_max_date")
-        ):
+        if not account_computes(Partial, "_compute_company_id", "_compute_max_date"):
             return
         for fname in (
             "debit_currency_id",
@@ -430,13 +426,9 @@ class AccountMoveLine(models.Model):
         Returns {invoice: its current (residual, signed residual)}.
         """
         Move = self.env["account.move"]
-        own = "odoo.addons.account.models.account_move"
-        if any(
-            getattr(type(Move), name).__module__ != own
-            for name in ("_compute_amount", "_compute_payment_state")
-        ) or (
-            type(self)._compute_amount_residual.__module__
-            != "odoo.addons.account.models.account_move_line"
+        if not (
+            account_computes(Move, "_compute_amount", "_compute_payment_state")
+            and account_computes(self, "_compute_amount_residual")
         ):
             return {}
         moves = Move.union(*(item.move_id for item in items))
@@ -542,10 +534,7 @@ class AccountMoveLine(models.Model):
         equal to it). Anything else is left to the ORM.
         """
         Move = self.env["account.move"]
-        if (
-            type(Move)._compute_amount.__module__
-            != "odoo.addons.account.models.account_move"
-        ):
+        if not account_computes(Move, "_compute_amount"):
             return
         fields_ = self.pool.field_computed[Move._fields["amount_total"]]
         if {field.name for field in fields_} != set(self._OTC_ENTRY_AMOUNTS):

@@ -1,6 +1,6 @@
 from odoo.tests import tagged
 
-from ..tools.columns import store_computed
+from ..tools.columns import account_computes, store_computed
 from .common import OtcCashCommon
 
 
@@ -51,3 +51,12 @@ class TestStoreComputed(OtcCashCommon):
         self.assertEqual(invoice.amount_residual, 40.0)
         self.env.flush_all()
         self.assertEqual(float(self.row(invoice)[0]), 40.0)
+
+    def test_account_computes_names_accounts_own_methods(self):
+        Move = self.env["account.move"]
+        self.assertTrue(account_computes(Move, "_compute_amount"))
+        self.assertTrue(
+            account_computes(self.env["account.bank.statement.line"], "_seek_for_lines")
+        )
+        # a method another module defines is not account's
+        self.assertFalse(account_computes(Move, "_compute_amount", "search"))

@@ -17,11 +17,22 @@ records at once:
   the values put in the cache as flushed.
 
 It writes the fields it is given and nothing else: the caller has checked
-that they are what the ORM would compute (the callers keep that check next
-to Odoo's computation they replace) and marks their dependents modified.
+that they are what the ORM would compute and marks their dependents
+modified. Such a shortcut stands in for Odoo's computation only while that
+computation is ``account``'s own: :func:`account_computes` tells, so that a
+module overriding it gets the ORM's path.
 """
 
 from odoo.tools import SQL, float_repr
+
+
+def account_computes(model, *methods):
+    """True when each of ``methods`` of ``model`` is ``account``'s own (no
+    installed module overrides it): then a set-based shortcut tested equal
+    to it may stand in for it. ``account`` keeps each model in a file named
+    after its table."""
+    own = f"odoo.addons.account.models.{model._table}"
+    return all(getattr(type(model), name).__module__ == own for name in methods)
 
 
 def _converted(records, field, values):
